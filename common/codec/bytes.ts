@@ -1,0 +1,146 @@
+import { CodecError } from '../errors.js';
+import { ByteReader, ByteWriter } from './buffer.js';
+import { decodeVarintLength, encodeVarint } from './number.js';
+
+/**
+ * Memcomparable bytes, as TiDB's `EncodeBytes`: the input is cut into 8-byte groups;
+ * each group is written padded with 0x00 to 8 bytes and followed by a marker
+ * 0xFF - padCount. A final, possibly empty, group always ends the encoding, so no
+ * encoding is a prefix of another and byte order equals the order of the inputs.
+ */
+const groupSizeBytes = 8;
+const marker = 0xff;
+const pad = 0x00;
+
+export function encodedBytesLength(length: number): number {
+  return (Math.floor(length / groupSizeBytes) + 1) * (groupSizeBytes + 1);
+}
+
+export function encodeBytes(writer: ByteWriter, data: Uint8Array): void {
+  writer.reserve(encodedBytesLength(data.length));
+  for (let index = 0; index <= data.length; index += groupSizeBytes) {
+    const remaining = data.length - index;
+    if (remaining >= groupSizeBytes) {
+      writer.writeBytes(data.subarray(index, index + groupSizeBytes));
+      writer.writeByte(marker);
+    } else {
+      writer.writeBytes(data.subarray(index));
+      for (let padIndex = remaining; padIndex < groupSizeBytes; padIndex++) writer.writeByte(pad);
+      writer.writeByte(marker - (groupSizeBytes - remaining));
+    }
+  }
+}
+
+export function encodeBytesDesc(writer: ByteWriter, data: Uint8Array): void {
+  const start = writer.length;
+  encodeBytes(writer, data);
+  invertFrom(writer, start);
+}
+
+/** Decodes memcomparable bytes; `reader` is left just past the encoding. */
+export function decodeBytes(reader: ByteReader): Uint8Array {
+  return decodeBytesWith(reader, false);
+}
+
+export function decodeBytesDesc(reader: ByteReader): Uint8Array {
+  return decodeBytesWith(reader, true);
+}
+
+function decodeBytesWith(reader: ByteReader, descending: boolean): Uint8Array {
+  // Two passes: find the decoded length, then copy into an exactly sized array.
+  const start = reader.offset;
+  let length = 0;
+  for (;;) {
+    const group = reader.readBytes(groupSizeBytes + 1, 'memcomparable bytes group');
+    const groupMarker = descending ? ~group[groupSizeBytes]! & 0xff : group[groupSizeBytes]!;
+    const padCount = marker - groupMarker;
+    if (padCount > groupSizeBytes) throw new CodecError(`invalid memcomparable marker 0x${groupMarker.toString(16)}`);
+    const realSize = groupSizeBytes - padCount;
+    length += realSize;
+    if (padCount === 0) continue;
+    const expectedPad = descending ? ~pad & 0xff : pad;
+    for (let index = realSize; index < groupSizeBytes; index++) {
+      if (group[index] !== expectedPad) throw new CodecError('invalid memcomparable padding');
+    }
+    break;
+  }
+  const out = new Uint8Array(length);
+  const input = reader.bytes;
+  let written = 0;
+  for (let groupStart = start; written < length; groupStart += groupSizeBytes + 1) {
+    const take = Math.min(groupSizeBytes, length - written);
+    for (let index = 0; index < take; index++) {
+      out[written++] = descending ? ~input[groupStart + index]! & 0xff : input[groupStart + index]!;
+    }
+  }
+  return out;
+}
+
+/** Length in bytes of the memcomparable encoding at the reader's offset, without copying. */
+export function skipBytes(reader: ByteReader, descending = false): void {
+  for (;;) {
+    const group = reader.readBytes(groupSizeBytes + 1, 'memcomparable bytes group');
+    const groupMarker = descending ? ~group[groupSizeBytes]! & 0xff : group[groupSizeBytes]!;
+    const padCount = marker - groupMarker;
+    if (padCount > groupSizeBytes) throw new CodecError(`invalid memcomparable marker 0x${groupMarker.toString(16)}`);
+    if (padCount !== 0) return;
+  }
+}
+
+/** Compact bytes: a Go varint length, then the bytes. Not comparable. */
+export function encodeCompactBytes(writer: ByteWriter, data: Uint8Array): void {
+  encodeVarint(writer, BigInt(data.length));
+  writer.writeBytes(data);
+}
+
+/** Returns a view into the reader's input. */
+export function decodeCompactBytes(reader: ByteReader): Uint8Array {
+  const length = decodeVarintLength(reader, 'compact bytes');
+  return reader.readBytes(length, 'compact bytes');
+}
+
+function invertFrom(writer: ByteWriter, start: number): void {
+  const written = writer.written();
+  for (let index = start; index < written.length; index++) written[index] = ~written[index]! & 0xff;
+}
+
+/** Convenience: the memcomparable encoding of `data` as a fresh array. */
+export function memcomparableBytes(data: Uint8Array): Uint8Array {
+  const writer = new ByteWriter(encodedBytesLength(data.length));
+  encodeBytes(writer, data);
+  return writer.finish();
+}
+
+export function decodeMemcomparableBytes(encoded: Uint8Array): Uint8Array {
+  const reader = new ByteReader(encoded);
+  const out = decodeBytes(reader);
+  if (!reader.atEnd) throw new CodecError(`${reader.remaining} trailing bytes after memcomparable bytes`);
+  return out;
+}
+
+/** Unsigned lexicographic comparison, the order LevelDB and every key range use. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const difference = a[index]! - b[index]!;
+    if (difference !== 0) return difference < 0 ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/**
+ * The smallest byte string greater than every string that starts with `prefix`, for
+ * use as an exclusive range end. When `prefix` is all 0xFF bytes no such string
+ * exists and the empty array is returned: an empty end key means "no upper bound"
+ * everywhere in TideDB, as in region ranges.
+ */
+export function prefixNext(prefix: Uint8Array): Uint8Array {
+  for (let index = prefix.length - 1; index >= 0; index--) {
+    if (prefix[index] !== 0xff) {
+      const out = prefix.slice(0, index + 1);
+      out[index] = prefix[index]! + 1;
+      return out;
+    }
+  }
+  return new Uint8Array(0);
+}

@@ -1,0 +1,58 @@
+import { CodecError } from '../errors.js';
+import { asTimestamp, type Timestamp } from '../ids.js';
+import { ByteReader, ByteWriter } from './buffer.js';
+import { decodeBytes, encodeBytes } from './bytes.js';
+
+/**
+ * MVCC keys as TiKV lays them out: the user key in memcomparable form, then the
+ * timestamp as 8 big-endian bytes of `~ts`. Versions of one key are contiguous and the
+ * newest sorts first, so "latest version at or below ts" is one seek to `key + ~ts`.
+ */
+const timestampLengthBytes = 8;
+const uint64Mask = (1n << 64n) - 1n;
+// Hot path: one reused writer, copied out once per key.
+const scratch = new ByteWriter(256);
+
+/** The memcomparable form of a user key (TiKV's `Key::from_raw`), without a timestamp. */
+export function encodeUserKey(userKey: Uint8Array): Uint8Array {
+  const writer = scratch;
+  writer.reset();
+  encodeBytes(writer, userKey);
+  return writer.finish();
+}
+
+export function encodeMvccKey(userKey: Uint8Array, ts: Timestamp): Uint8Array {
+  const writer = scratch;
+  writer.reset();
+  encodeBytes(writer, userKey);
+  writer.writeBigUint64BE(~ts & uint64Mask);
+  return writer.finish();
+}
+
+/** Appends the timestamp suffix to an already encoded user key. */
+export function appendTimestamp(encodedUserKey: Uint8Array, ts: Timestamp): Uint8Array {
+  const writer = scratch;
+  writer.reset();
+  writer.writeBytes(encodedUserKey);
+  writer.writeBigUint64BE(~ts & uint64Mask);
+  return writer.finish();
+}
+
+export function decodeMvccKey(mvccKey: Uint8Array): { userKey: Uint8Array; ts: Timestamp } {
+  const reader = new ByteReader(mvccKey);
+  const userKey = decodeBytes(reader);
+  if (reader.remaining !== timestampLengthBytes) {
+    throw new CodecError(`MVCC key must end with ${timestampLengthBytes} timestamp bytes, has ${reader.remaining}`);
+  }
+  const ts = asTimestamp(~reader.readBigUint64BE('mvcc timestamp') & uint64Mask);
+  return { userKey, ts };
+}
+
+/** Splits an MVCC key into its encoded user key (a view) and timestamp, without decoding the key. */
+export function splitMvccKey(mvccKey: Uint8Array): { encodedUserKey: Uint8Array; ts: Timestamp } {
+  if (mvccKey.length < timestampLengthBytes + 9) throw new CodecError(`MVCC key of ${mvccKey.length} bytes is too short`);
+  const split = mvccKey.length - timestampLengthBytes;
+  const reader = new ByteReader(mvccKey, split);
+  const ts = asTimestamp(~reader.readBigUint64BE('mvcc timestamp') & uint64Mask);
+  return { encodedUserKey: mvccKey.subarray(0, split), ts };
+}
