@@ -23,6 +23,9 @@ describe('layering', () => {
     assert.equal(checkSource('kv/raft/raft.ts', "import { setTimeout } from 'node:timers';").length, 1);
     assert.equal(checkSource('kv/raft/raft.ts', "import pino from 'pino';").length, 1);
     assert.equal(checkSource('kv/raft/raft.ts', "import type { Message } from '../../proto/gen/eraftpb.js';").length, 0);
+    // Its tests may use the test runner and assertions, and nothing else from node.
+    assert.equal(checkSource('kv/raft/raft.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';").length, 0);
+    assert.equal(checkSource('kv/raft/raft.test.ts', "import { readFileSync } from 'node:fs';").length, 1);
   });
 
   test('allowed imports and comments are not reported', () => {

@@ -46,6 +46,8 @@ export interface LayerViolation {
 
 const importPattern = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const nodeBuiltins = new Set(builtinModules);
+/** What a test file in a pure layer may still import: the test runner and assertions. */
+const testOnlyModules = new Set(['node:test', 'node:assert', 'node:assert/strict']);
 
 function ruleFor(file: string): LayerRule | undefined {
   let best: LayerRule | undefined;
@@ -76,8 +78,9 @@ export function checkSource(file: string, source: string): LayerViolation[] {
     const line = stripped.slice(0, match.index).split('\n').length;
     if (!specifier.startsWith('.')) {
       const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-      if (rule.packages === false) {
-        const what = nodeBuiltins.has(bare) ? 'node built-in' : 'npm package';
+      const isTestFile = file.endsWith('.test.ts');
+      if (rule.packages === false && !(isTestFile && testOnlyModules.has(specifier))) {
+        const what = specifier.startsWith('node:') || nodeBuiltins.has(bare) ? 'node built-in' : 'npm package';
         violations.push({ file, line, specifier, reason: `${rule.from} is pure and may not import a ${what}` });
       }
       continue;
