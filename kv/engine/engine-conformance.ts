@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ColumnFamily, type Engine, type EngineIterator, type KeyValue } from './engine.js';
+import { allColumnFamilies, ColumnFamily, type Engine, type EngineIterator, type KeyValue } from './engine.js';
 
 /**
  * The behaviour every Engine implementation must have. Each implementation's test file
@@ -50,12 +50,17 @@ export function describeEngineConformance(name: string, factory: EngineFactory):
         batch.put(ColumnFamily.write, bytes('k'), bytes('write'));
         batch.put(ColumnFamily.lock, bytes('k'), bytes('lock'));
         batch.put(ColumnFamily.raft, bytes('k'), bytes('raft'));
+        batch.put(ColumnFamily.raw, bytes('k'), bytes('raw'));
         await engine.write(batch, { sync: true });
         assert.equal(text(await engine.get(ColumnFamily.default, bytes('k'))), 'default');
         assert.equal(text(await engine.get(ColumnFamily.write, bytes('k'))), 'write');
         assert.equal(text(engine.getSync(ColumnFamily.lock, bytes('k'))), 'lock');
         assert.equal(text(engine.getSync(ColumnFamily.raft, bytes('k'))), 'raft');
+        assert.equal(text(await engine.get(ColumnFamily.raw, bytes('k'))), 'raw');
         assert.deepEqual(await drain(engine.iterator(ColumnFamily.write)), ['k=write']);
+        assert.deepEqual(await drain(engine.iterator(ColumnFamily.raw)), ['k=raw']);
+        // Every family is reachable and iterates only its own keys.
+        for (const cf of allColumnFamilies) assert.equal((await drain(engine.iterator(cf))).length, 1, cf);
       });
     });
 

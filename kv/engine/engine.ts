@@ -13,10 +13,12 @@ export const ColumnFamily = {
   write: 'write',
   /** Raft logs and local state (hard state, apply state, region state). */
   raft: 'raft',
+  /** Raw KV: plain keys and values (with an optional TTL), apart from transactional keys. */
+  raw: 'raw',
 } as const;
 export type ColumnFamily = (typeof ColumnFamily)[keyof typeof ColumnFamily];
 
-export const allColumnFamilies: readonly ColumnFamily[] = [ColumnFamily.default, ColumnFamily.lock, ColumnFamily.write, ColumnFamily.raft];
+export const allColumnFamilies: readonly ColumnFamily[] = [ColumnFamily.default, ColumnFamily.lock, ColumnFamily.write, ColumnFamily.raft, ColumnFamily.raw];
 
 /** An atomic group of writes across column families. */
 export interface WriteBatch {

@@ -10,6 +10,7 @@ export const columnFamilyPrefix: Readonly<Record<ColumnFamily, number>> = {
   default: 0x02,
   lock: 0x03,
   write: 0x04,
+  raw: 0x05,
 };
 
 export function prefixedKey(cf: ColumnFamily, key: Uint8Array): Uint8Array {

@@ -146,7 +146,17 @@ export class LevelEngine extends LevelReader implements Engine {
       else chained.del(prefixedKey(operation.cf, operation.key));
     }
     failpoint('engine-before-write');
-    await chained.write({ sync: options.sync ?? false });
+    const written = chained.write({ sync: options.sync ?? false });
+    // A crash here dies while LevelDB applies the batch: recovery must show all of it or none.
+    try {
+      failpoint('engine-write-in-flight');
+    } catch (error) {
+      // A panic here must not leave the write floating: let it land, then report the panic.
+      await written;
+      throw error;
+    }
+    await written;
+    failpoint('engine-after-write');
   }
 
   snapshot(): EngineSnapshot {

@@ -67,10 +67,12 @@ class MemoryIterator implements EngineIterator {
     while (out.length < count) {
       if (this.reverse) {
         if (this.position <= this.low) break;
-        out.push(this.entries[--this.position]!);
+        const entry = this.entries[--this.position]!;
+        out.push([entry[0].slice(), entry[1].slice()]);
       } else {
         if (this.position >= this.high) break;
-        out.push(this.entries[this.position++]!);
+        const entry = this.entries[this.position++]!;
+        out.push([entry[0].slice(), entry[1].slice()]);
       }
     }
     return out;
@@ -98,7 +100,8 @@ class MemoryReader implements EngineReader {
     const family = this.family(cf);
     const position = lowerBound(family, key);
     const found = family[position];
-    return found !== undefined && compareBytes(found[0], key) === 0 ? found[1] : undefined;
+    // Copies, so a caller that changes what it read cannot change the store (as with LevelDB).
+    return found !== undefined && compareBytes(found[0], key) === 0 ? found[1].slice() : undefined;
   }
 
   iterator(cf: ColumnFamily, options: IterateOptions = {}): EngineIterator {
