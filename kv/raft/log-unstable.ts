@@ -1,4 +1,4 @@
-import { assert } from '../../common/assert.js';
+import { AssertionError } from '../../common/assert.js';
 import type { Entry, Snapshot } from './types.js';
 
 /**
@@ -71,9 +71,10 @@ export class UnstableLog {
 
   /** Entries in [low, high), which must lie within the unstable range. */
   slice(low: number, high: number): Entry[] {
-    assert(low <= high, `invalid unstable slice ${low} > ${high}`);
+    // Hot path: the messages are built only on failure.
+    if (low > high) throw new AssertionError(`invalid unstable slice ${low} > ${high}`);
     const upper = this.offset + this.entries.length;
-    assert(low >= this.offset && high <= upper, `unstable slice [${low},${high}) out of bound [${this.offset},${upper}]`);
+    if (!(low >= this.offset && high <= upper)) throw new AssertionError(`unstable slice [${low},${high}) out of bound [${this.offset},${upper}]`);
     return this.entries.slice(low - this.offset, high - this.offset);
   }
 }

@@ -48,7 +48,8 @@ export class RaftLog {
   append(entries: readonly Entry[]): number {
     if (entries.length === 0) return this.lastIndex();
     const after = entries[0]!.index - 1;
-    assert(after >= this.committed, `after(${after}) is out of range [committed(${this.committed})]`);
+    // Hot path (here and in the other log checks): the message is built only on failure.
+    if (after < this.committed) throw new AssertionError(`after(${after}) is out of range [committed(${this.committed})]`);
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -112,13 +113,17 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (this.committed >= index) return;
-    assert(this.lastIndex() >= index, `tocommit(${index}) is out of range [lastIndex(${this.lastIndex()})]. Was the raft log corrupted, truncated, or lost?`);
+    if (this.lastIndex() < index) {
+      throw new AssertionError(`tocommit(${index}) is out of range [lastIndex(${this.lastIndex()})]. Was the raft log corrupted, truncated, or lost?`);
+    }
     this.committed = index;
   }
 
   appliedTo(index: number): void {
     if (index === 0) return;
-    assert(this.committed >= index && index >= this.applied, `applied(${index}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+    if (!(this.committed >= index && index >= this.applied)) {
+      throw new AssertionError(`applied(${index}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+    }
     this.applied = index;
   }
 
@@ -204,7 +209,7 @@ export class RaftLog {
   slice(low: number, high: number, maxSizeBytes: number): Entry[] {
     this.checkOutOfBounds(low, high);
     if (low === high) return [];
-    let result: Entry[] = [];
+    let result: Entry[] | undefined;
     if (low < this.unstable.offset) {
       const storedHigh = Math.min(high, this.unstable.offset);
       let stored: Entry[];
@@ -222,16 +227,16 @@ export class RaftLog {
     }
     if (high > this.unstable.offset) {
       const unstable = this.unstable.slice(Math.max(low, this.unstable.offset), high);
-      result = result.length > 0 ? result.concat(unstable) : unstable;
+      result = result === undefined ? unstable : result.concat(unstable);
     }
-    return limitEntriesSize(result, maxSizeBytes);
+    return limitEntriesSize(result ?? [], maxSizeBytes);
   }
 
   private checkOutOfBounds(low: number, high: number): void {
-    assert(low <= high, `invalid slice ${low} > ${high}`);
+    if (low > high) throw new AssertionError(`invalid slice ${low} > ${high}`);
     const firstIndex = this.firstIndex();
     if (low < firstIndex) throw new CompactedError();
     const length = this.lastIndex() + 1 - firstIndex;
-    assert(high <= firstIndex + length, `slice[${low},${high}) out of bound [${firstIndex},${this.lastIndex()}]`);
+    if (high > firstIndex + length) throw new AssertionError(`slice[${low},${high}) out of bound [${firstIndex},${this.lastIndex()}]`);
   }
 }

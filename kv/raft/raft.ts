@@ -44,6 +44,9 @@ function voteResponseType(type: MessageType): MessageType {
   throw new AssertionError(`not a vote message: ${type}`);
 }
 
+/** The entry list of messages that carry none; shared, as nothing mutates a message's entries. */
+const noEntries: readonly Entry[] = [];
+
 /** A message under construction: `send` fills in `from` and, for most types, `term`. */
 type Outgoing = Partial<Message> & Pick<Message, 'type' | 'to'>;
 
@@ -131,15 +134,18 @@ export class Raft {
   private send(message: Outgoing): void {
     const type = message.type;
     let term = message.term ?? 0;
+    // Hot path: every message passes here, so the assertion messages are built only on
+    // failure and the message is one object literal with the optional fields added only
+    // when present (no spread temporaries, no fresh empty entry list).
     if (type === MessageType.RequestVote || type === MessageType.RequestVoteResponse || type === MessageType.RequestPreVote || type === MessageType.RequestPreVoteResponse) {
       // Vote messages carry the term they are about (for pre-votes, the future term).
-      assert(term !== 0, `term should be set when sending ${type}`);
+      if (term === 0) throw new AssertionError(`term should be set when sending ${type}`);
     } else {
-      assert(term === 0, `term should not be set when sending ${type} (was ${term})`);
+      if (term !== 0) throw new AssertionError(`term should not be set when sending ${type} (was ${term})`);
       // Forwarded proposals and read requests travel as local messages without a term.
       if (type !== MessageType.Propose && type !== MessageType.ReadIndex) term = this.term;
     }
-    this.messages.push({
+    const out: { -readonly [Field in keyof Message]: Message[Field] } = {
       type,
       to: message.to,
       // A forwarded message keeps its origin (e.g. the transferee of a TransferLeader).
@@ -147,19 +153,24 @@ export class Raft {
       term,
       logTerm: message.logTerm ?? 0,
       index: message.index ?? 0,
-      entries: message.entries ?? [],
+      entries: message.entries ?? noEntries,
       commit: message.commit ?? 0,
       reject: message.reject ?? false,
       rejectHint: message.rejectHint ?? 0,
-      ...(message.snapshot === undefined ? {} : { snapshot: message.snapshot }),
-      ...(message.context === undefined ? {} : { context: message.context }),
-    });
+    };
+    if (message.snapshot !== undefined) out.snapshot = message.snapshot;
+    if (message.context !== undefined) out.context = message.context;
+    this.messages.push(out);
   }
 
   /** Sends an append (or a snapshot) to `to` if its progress allows; always when `sendIfEmpty`. */
   maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
     const progress = this.tracker.progress.get(to);
     if (progress === undefined || progress.isPaused()) return false;
+    // Hot path: after every acknowledgement the leader tries to fill the window; with
+    // nothing new to send, stop before reading terms and slicing the log (the general
+    // path below would find no entries and return false too).
+    if (!sendIfEmpty && progress.next > this.raftLog.lastIndex()) return false;
     const previousIndex = progress.next - 1;
     const previousTerm = this.raftLog.term(previousIndex);
     let entries: Entry[] | undefined;
@@ -206,7 +217,8 @@ export class Raft {
   }
 
   bcastAppend(): void {
-    for (const id of this.tracker.sortedIds()) if (id !== this.id) this.sendAppend(id);
+    // Hot path: runs on every proposal and commit; the sorted member list is cached.
+    for (const id of this.tracker.sortedMemberIds()) if (id !== this.id) this.sendAppend(id);
   }
 
   private bcastHeartbeat(): void {
@@ -214,7 +226,7 @@ export class Raft {
   }
 
   private bcastHeartbeatWithContext(context: Uint8Array | undefined): void {
-    for (const id of this.tracker.sortedIds()) if (id !== this.id) this.sendHeartbeat(id, context);
+    for (const id of this.tracker.sortedMemberIds()) if (id !== this.id) this.sendHeartbeat(id, context);
   }
 
   /** Advances the commit index to what a quorum has; returns whether it moved. */
@@ -563,10 +575,12 @@ export class Raft {
   }
 
   private stepLeaderPropose(message: Message): StepResult {
-    assert(message.entries.length > 0, `${this.id} stepped an empty proposal`);
+    // Hot path: runs once per proposal, so the assertion message is built only on failure
+    // and the entries are copied only when a conf change must be replaced.
+    if (message.entries.length === 0) throw new AssertionError(`${this.id} stepped an empty proposal`);
     if (!this.tracker.progress.has(this.id)) return 'proposal-dropped';
     if (this.leadTransferee !== noLeader) return 'proposal-dropped';
-    const entries = message.entries.slice();
+    let entries = message.entries;
     for (let index = 0; index < entries.length; index++) {
       const entry = entries[index]!;
       if (entry.type !== EntryType.ConfChange) continue;
@@ -579,7 +593,9 @@ export class Raft {
       }
       if (refused) {
         // Replace the change with an empty entry so the proposal's slot still commits.
-        entries[index] = { type: EntryType.Normal, term: 0, index: 0, data: new Uint8Array(0) };
+        const replaced = entries.slice();
+        replaced[index] = { type: EntryType.Normal, term: 0, index: 0, data: new Uint8Array(0) };
+        entries = replaced;
       } else {
         this.pendingConfIndex = this.raftLog.lastIndex() + index + 1;
       }
@@ -760,7 +776,7 @@ export class Raft {
 
   // --- appending ---
 
-  private appendEntries(entries: Entry[]): boolean {
+  private appendEntries(entries: readonly Entry[]): boolean {
     const lastIndex = this.raftLog.lastIndex();
     const stamped = entries.map((entry, offset) => ({ type: entry.type, data: entry.data, term: this.term, index: lastIndex + 1 + offset }));
     if (!this.increaseUncommittedSize(stamped)) return false;
@@ -821,7 +837,10 @@ export class Raft {
   private addNode(id: number, asLearner: boolean): void {
     const existing = this.tracker.progress.get(id);
     if (existing === undefined) {
-      const progress = this.tracker.add(id, asLearner, 0, this.raftLog.lastIndex() + 1);
+      // Probe from the last entry (as etcd-raft does), not past it: the first append then
+      // carries an entry, so afterConfChange reaches the new member at once instead of a
+      // heartbeat round later.
+      const progress = this.tracker.add(id, asLearner, 0, Math.max(this.raftLog.lastIndex(), 1));
       // A new member counts as active, or check-quorum could depose the leader before
       // the member has had a chance to answer.
       progress.recentActive = true;

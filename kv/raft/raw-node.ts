@@ -94,7 +94,8 @@ export class RawNode {
   }
 
   private proposeEntry(entry: Entry): void {
-    const result = this.raft.step({ ...this.local(MessageType.Propose, [entry]), from: this.raft.id });
+    // Hot path: one message object per proposal (no spread copy).
+    const result = this.raft.step(this.local(MessageType.Propose, [entry], this.raft.id));
     if (result === 'proposal-dropped') {
       throw new ProposalDroppedError(`node ${this.raft.id} (${this.raft.role}, leader ${this.raft.leaderId}) dropped the proposal`);
     }
@@ -141,8 +142,8 @@ export class RawNode {
     this.raft.step({ ...this.local(MessageType.SnapshotStatus, []), from: id, reject: status === 'failure' });
   }
 
-  private local(type: MessageType, entries: Entry[]): Message {
-    return { type, to: this.raft.id, from: 0, term: 0, logTerm: 0, index: 0, entries, commit: 0, reject: false, rejectHint: 0 };
+  private local(type: MessageType, entries: Entry[], from = 0): Message {
+    return { type, to: this.raft.id, from, term: 0, logTerm: 0, index: 0, entries, commit: 0, reject: false, rejectHint: 0 };
   }
 
   hasReady(): boolean {
@@ -165,16 +166,19 @@ export class RawNode {
     const hardChanged = !isEmptyHardState(hardState) && !hardStatesEqual(hardState, this.previousHardState);
     const entries = raft.raftLog.unstableEntries().slice();
     const snapshot = raft.raftLog.unstable.snapshot;
-    const ready: Ready = {
-      ...(softChanged ? { softState } : {}),
-      ...(hardChanged ? { hardState } : {}),
+    // Hot path: one Ready per node per loop iteration. Conditional spreads here made V8
+    // build the object field by field in its slow path (and made every reader of it slow);
+    // a fixed literal with the optional fields assigned afterwards stays fast.
+    const ready: { -readonly [Field in keyof Ready]: Ready[Field] } = {
       readStates: raft.readStates,
       entries,
-      ...(snapshot === undefined ? {} : { snapshot }),
       committedEntries: raft.raftLog.nextCommittedEntries(),
       messages: raft.messages,
       mustSync: entries.length > 0 || (hardChanged && (hardState.term !== this.previousHardState.term || hardState.vote !== this.previousHardState.vote)),
     };
+    if (softChanged) ready.softState = softState;
+    if (hardChanged) ready.hardState = hardState;
+    if (snapshot !== undefined) ready.snapshot = snapshot;
     // Messages and read states are handed out once; the rest is acknowledged in advance().
     raft.messages = [];
     raft.readStates = [];
@@ -186,14 +190,17 @@ export class RawNode {
   advance(ready: Ready): void {
     const raft = this.raft;
     if (ready.hardState !== undefined) this.previousHardState = ready.hardState;
-    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
+    // Hot path: read a last element only when there is one; indexing an empty array at -1
+    // is a slow named-property lookup in V8, and most Readies lack one of the two lists.
+    const committedCount = ready.committedEntries.length;
+    const lastCommitted = committedCount > 0 ? ready.committedEntries[committedCount - 1] : undefined;
     if (lastCommitted !== undefined) {
       raft.raftLog.appliedTo(lastCommitted.index);
       raft.reduceUncommittedSize(ready.committedEntries);
     } else if (ready.snapshot !== undefined && ready.snapshot.metadata.index > raft.raftLog.applied) {
       raft.raftLog.appliedTo(ready.snapshot.metadata.index);
     }
-    const lastEntry = ready.entries[ready.entries.length - 1];
+    const lastEntry = ready.entries.length > 0 ? ready.entries[ready.entries.length - 1] : undefined;
     if (lastEntry !== undefined) raft.raftLog.stableTo(lastEntry.index, lastEntry.term);
     if (ready.snapshot !== undefined) raft.raftLog.stableSnapshotTo(ready.snapshot.metadata.index);
   }

@@ -124,6 +124,10 @@ export class MemoryStorage implements Storage {
     const fresh = first > entries[0]!.index ? entries.slice(first - entries[0]!.index) : entries;
     const offset = fresh[0]!.index - this.offset();
     assert(offset <= this.log.length, `missing log entry [last: ${this.lastIndex()}, append at: ${fresh[0]!.index}]`);
-    this.log = this.log.slice(0, offset).concat(fresh);
+    // Hot path: every Ready appends here, so truncate the conflicting suffix (if any) and
+    // push in place instead of copying the whole log. Nothing outside holds `log`:
+    // `entries` hands out copies and `compact` builds a new array.
+    if (offset < this.log.length) this.log.length = offset;
+    for (const entry of fresh) this.log.push(entry);
   }
 }

@@ -13,6 +13,8 @@ export class TestNetwork {
   readonly storages = new Map<number, MemoryStorage>();
   readonly applied = new Map<number, Entry[]>();
   readonly readStates = new Map<number, { index: number; context: string }[]>();
+  /** The config overrides each node was created with, reused when it restarts. */
+  private readonly nodeOptions = new Map<number, RaftConfigLike>();
   private queue: Message[] = [];
   /** Messages for which this returns true are dropped. */
   dropFilter: (message: Message) => boolean = () => false;
@@ -27,6 +29,7 @@ export class TestNetwork {
     const storage = new MemoryStorage({ confState: { voters, learners } });
     const node = new RawNode({ id, electionTick: 10, heartbeatTick: 1, storage, random: () => this.random.nextFloat(), ...options });
     this.nodes.set(id, node);
+    this.nodeOptions.set(id, options);
     this.storages.set(id, storage);
     this.applied.set(id, []);
     this.readStates.set(id, []);
@@ -77,6 +80,36 @@ export class TestNetwork {
     node.advance(ready);
   }
 
+  /**
+   * Replaces node `id` by a fresh RawNode over the same storage, as after a crash: what
+   * the storage holds survives, `applied` is the last index the application had applied,
+   * and messages still queued for the old node are lost.
+   */
+  restartNode(id: number, applied = 0): RawNode {
+    const storage = this.storages.get(id);
+    if (storage === undefined) throw new Error(`no node ${id}`);
+    this.queue = this.queue.filter((message) => message.to !== id && message.from !== id);
+    const node = new RawNode({ id, electionTick: 10, heartbeatTick: 1, storage, random: () => this.random.nextFloat(), ...this.nodeOptions.get(id), applied });
+    this.nodes.set(id, node);
+    this.applied.set(id, this.applied.get(id)!.filter((entry) => entry.index <= applied));
+    return node;
+  }
+
+  /** Drops every message to or from the given nodes until `recover`. */
+  isolate(...ids: readonly number[]): void {
+    const isolated = new Set(ids);
+    this.dropFilter = (message) => isolated.has(message.to) || isolated.has(message.from);
+  }
+
+  recover(): void {
+    this.dropFilter = () => false;
+  }
+
+  /**
+   * Ticks every node `times` times, then delivers. With times > 1 nothing is delivered
+   * between ticks, so followers hear no heartbeat and may campaign: to let a cluster run
+   * for a while, call tickAll() in a loop.
+   */
   tickAll(times = 1): void {
     for (let time = 0; time < times; time++) for (const node of this.nodes.values()) node.tick();
     this.settle();

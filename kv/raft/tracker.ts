@@ -11,6 +11,13 @@ export class ProgressTracker {
   private readonly votes = new Map<number, boolean>();
   readonly maxInflightMessages: number;
   readonly maxInflightBytes: number;
+  // Hot path: every broadcast walks the members in id order, so the sorted id list is
+  // cached. Invariant: membership changes only through add and remove, which drop the
+  // cache (undefined means "rebuild on next use"); a size mismatch rebuilds it too, as a
+  // guard against a caller that edits `progress` directly.
+  private sortedMemberIdsCache: readonly number[] | undefined;
+  /** Scratch space for `committed`, one slot per voter, reused so it allocates nothing. */
+  private matchScratch: number[] = [];
 
   constructor(maxInflightMessages: number, maxInflightBytes: number) {
     this.maxInflightMessages = maxInflightMessages;
@@ -23,6 +30,7 @@ export class ProgressTracker {
     this.progress.set(id, progress);
     if (isLearner) this.learners.add(id);
     else this.voters.add(id);
+    this.sortedMemberIdsCache = undefined;
     return progress;
   }
 
@@ -30,6 +38,7 @@ export class ProgressTracker {
     this.voters.delete(id);
     this.learners.delete(id);
     this.progress.delete(id);
+    this.sortedMemberIdsCache = undefined;
   }
 
   promote(id: number): void {
@@ -55,17 +64,33 @@ export class ProgressTracker {
     return Math.floor(this.voters.size / 2) + 1;
   }
 
+  /**
+   * Whether the group has a single voter: its leader needs nobody to confirm a read.
+   * Learners do not count: their acknowledgements prove nothing about leadership, and
+   * waiting for them would stall reads while a learner is unreachable.
+   */
   isSingleton(): boolean {
-    return this.voters.size === 1 && this.learners.size === 0;
+    return this.voters.size === 1;
   }
 
   /** The highest index replicated on a quorum of voters. */
   committed(): number {
     const count = this.voters.size;
     if (count === 0) return Number.MAX_SAFE_INTEGER;
-    const matches: number[] = [];
-    for (const id of this.voters) matches.push(this.progress.get(id)?.match ?? 0);
-    matches.sort((a, b) => b - a);
+    // Hot path: runs on every append and acknowledgement. An insertion sort (descending)
+    // into reused scratch space: no allocation, and fast for the few voters a group has.
+    if (this.matchScratch.length !== count) this.matchScratch = new Array<number>(count).fill(0);
+    const matches = this.matchScratch;
+    let position = 0;
+    for (const id of this.voters) {
+      const match = this.progress.get(id)?.match ?? 0;
+      let slot = position++;
+      while (slot > 0 && matches[slot - 1]! < match) {
+        matches[slot] = matches[slot - 1]!;
+        slot--;
+      }
+      matches[slot] = match;
+    }
     return matches[this.quorum() - 1]!;
   }
 
@@ -110,6 +135,17 @@ export class ProgressTracker {
   /** Member ids in ascending order, so every walk over members is deterministic. */
   sortedIds(): number[] {
     return [...this.progress.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Member ids (voters and learners) in ascending order, cached until membership changes.
+   * The array is never mutated: a membership change replaces it.
+   */
+  sortedMemberIds(): readonly number[] {
+    if (this.sortedMemberIdsCache === undefined || this.sortedMemberIdsCache.length !== this.progress.size) {
+      this.sortedMemberIdsCache = [...this.progress.keys()].sort((a, b) => a - b);
+    }
+    return this.sortedMemberIdsCache;
   }
 
   confState(): ConfState {
