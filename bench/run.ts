@@ -1,6 +1,8 @@
 import { runCodecBench } from './codec.bench.js';
 import { runFailpointBench } from './failpoint.bench.js';
 import { formatMeasurements } from './measure.js';
+import { formatMvccBench, runMvccBench } from './mvcc.bench.js';
+import { runRaftBench } from './raft.bench.js';
 
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (all when none is named) and
@@ -8,6 +10,8 @@ import { formatMeasurements } from './measure.js';
  */
 const benches: Record<string, () => Promise<string>> = {
   codec: async () => formatMeasurements('codec (rows and keys, one core)', runCodecBench()),
+  raft: async () => formatMeasurements('raft (3 nodes in one process, in-memory transport and storage; committed proposals)', await runRaftBench()),
+  mvcc: async () => formatMvccBench(await runMvccBench(), 1_000_000),
   failpoint: async () => {
     const results = await runFailpointBench();
     return ['failpoint call site (ns/op, best of 5 rounds of 2M calls)', ...results.map((r) => `  ${r.name.padEnd(48)} ${r.nsPerOp.toFixed(2).padStart(9)} ns/op`)].join('\n');
