@@ -18,6 +18,24 @@ describe('RawNode on a three-node network', () => {
     for (const id of [1, 2, 3]) assert.deepEqual(network.appliedData(id), ['a', 'b']);
   });
 
+  test('a batch of proposals commits in order and travels in one append per follower', () => {
+    const network = new TestNetwork([1, 2, 3]);
+    network.node(1).campaign();
+    network.settle();
+    network.node(1).proposeBatch(['x', 'y', 'z'].map(text));
+    const ready = network.node(1).ready();
+    const appends = ready.messages.filter((message) => message.type === MessageType.Append);
+    assert.equal(appends.length, 2);
+    assert.ok(appends.every((message) => message.entries.length === 3));
+    network.storages.get(1)!.append(ready.entries);
+    for (const message of ready.messages) network.node(message.to).step(message);
+    network.node(1).advance(ready);
+    network.settle();
+    for (const id of [1, 2, 3]) assert.deepEqual(network.appliedData(id), ['x', 'y', 'z']);
+    const leaderless = new TestNetwork([1, 2, 3]);
+    assert.throws(() => leaderless.node(2).proposeBatch([text('no leader known yet')]), ProposalDroppedError);
+  });
+
   test('a follower forwards proposals to the leader; without a leader a proposal is dropped', () => {
     const network = new TestNetwork([1, 2, 3]);
     assert.throws(() => network.node(2).propose(text('x')), ProposalDroppedError);

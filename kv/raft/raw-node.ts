@@ -88,6 +88,20 @@ export class RawNode {
     this.proposeEntry({ type: EntryType.Normal, term: 0, index: 0, data });
   }
 
+  /**
+   * Proposes several entries at once: they are appended together and share one append
+   * message per follower (a raftstore drains its proposal inbox this way). All or none
+   * are accepted; throws ProposalDroppedError when none are.
+   */
+  proposeBatch(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    const entries = data.map((payload): Entry => ({ type: EntryType.Normal, term: 0, index: 0, data: payload }));
+    const result = this.raft.step(this.local(MessageType.Propose, entries, this.raft.id));
+    if (result === 'proposal-dropped') {
+      throw new ProposalDroppedError(`node ${this.raft.id} (${this.raft.role}, leader ${this.raft.leaderId}) dropped ${data.length} proposals`);
+    }
+  }
+
   /** Proposes a membership change; apply it with `applyConfChange` once it is committed. */
   proposeConfChange(change: ConfChange): void {
     this.proposeEntry({ type: EntryType.ConfChange, term: 0, index: 0, data: encodeConfChange(change) });
