@@ -60,6 +60,29 @@ export interface Status {
 }
 
 /**
+ * Drops acknowledgements (accepted AppendResponses) from an earlier term than the node's.
+ * Between two Readies a node may step several messages: it can queue "I have up to N"
+ * for entries of term T, then have those unpersisted entries truncated by the leader of
+ * a later term. Sending the old acknowledgement after persisting this Ready would claim
+ * entries the node never stored, and the old leader could count it toward a commit.
+ * Within one term a leader never truncates what it sent, so a current-term
+ * acknowledgement is always backed by what this Ready persists. Dropping a message is
+ * always safe: the sender retries. (Found by the simulator; see sim/sim.test.ts.)
+ */
+function withoutStaleAcknowledgements(messages: Message[], term: number): Message[] {
+  // Hot path: scan first, and allocate only when something must go.
+  let stale = false;
+  for (const message of messages) {
+    if (message.type === MessageType.AppendResponse && !message.reject && message.term < term) {
+      stale = true;
+      break;
+    }
+  }
+  if (!stale) return messages;
+  return messages.filter((message) => !(message.type === MessageType.AppendResponse && !message.reject && message.term < term));
+}
+
+/**
  * The application's handle on one Raft node: feed it ticks, messages and proposals,
  * drain `Ready`s, and `advance` after handling each.
  */
@@ -187,7 +210,7 @@ export class RawNode {
       readStates: raft.readStates,
       entries,
       committedEntries: raft.raftLog.nextCommittedEntries(),
-      messages: raft.messages,
+      messages: withoutStaleAcknowledgements(raft.messages, raft.term),
       mustSync: entries.length > 0 || (hardChanged && (hardState.term !== this.previousHardState.term || hardState.vote !== this.previousHardState.vote)),
     };
     if (softChanged) ready.softState = softState;
