@@ -43,7 +43,8 @@ function main(): void {
   }
   lines.push('');
   lines.push('Libraries in this checkout: proto/ (gRPC definitions), common/codec (TiDB-compatible keys and rows),');
-  lines.push('common/types (DECIMAL, time types, collations), common/failpoint, common/metrics, common/log, common/config.');
+  lines.push('common/types (DECIMAL, time types, collations), common/failpoint, common/metrics, common/log, common/config,');
+  lines.push('kv/raft (Raft), kv/engine (LevelDB storage engine), kv/mvcc (MVCC, Percolator transactions, raw KV).');
   lines.push('');
   lines.push('Dependencies:');
   for (const name of ['@grpc/grpc-js', 'classic-level', 'prom-client', 'pino', 'mysql2', 'node-sql-parser']) {
