@@ -56,6 +56,7 @@ export function describeEngineConformance(name: string, factory: EngineFactory):
         assert.equal(text(await engine.get(ColumnFamily.write, bytes('k'))), 'write');
         assert.equal(text(engine.getSync(ColumnFamily.lock, bytes('k'))), 'lock');
         assert.equal(text(engine.getSync(ColumnFamily.raft, bytes('k'))), 'raft');
+        assert.deepEqual((await engine.getMany(ColumnFamily.write, [bytes('k'), bytes('absent'), bytes('k')])).map(text), ['write', undefined, 'write']);
         assert.equal(text(await engine.get(ColumnFamily.raw, bytes('k'))), 'raw');
         assert.deepEqual(await drain(engine.iterator(ColumnFamily.write)), ['k=write']);
         assert.deepEqual(await drain(engine.iterator(ColumnFamily.raw)), ['k=raw']);
@@ -134,6 +135,7 @@ export function describeEngineConformance(name: string, factory: EngineFactory):
         assert.ok(seen.every(([, value]) => text(value) === 'v1'));
         assert.equal(text(await snapshot.get(ColumnFamily.default, bytes('key0499'))), 'v1');
         assert.equal(text(snapshot.getSync(ColumnFamily.default, bytes('key0400'))), 'v1');
+        assert.deepEqual((await snapshot.getMany(ColumnFamily.default, [bytes('key0499'), bytes('key0000x')])).map(text), ['v1', undefined]);
         assert.equal(await snapshot.get(ColumnFamily.default, bytes('key0000x')), undefined);
         await snapshot.close();
         assert.equal(text(await engine.get(ColumnFamily.default, bytes('key0499'))), 'v2');

@@ -59,6 +59,8 @@ export interface EngineIterator {
 /** Reads that all see the engine as it was at one moment. */
 export interface EngineReader {
   get(cf: ColumnFamily, key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Several gets in one call into the engine; results in the order of `keys`. */
+  getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   /** A synchronous get, for callers that cannot await (Raft's storage interface). */
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined;
   iterator(cf: ColumnFamily, options?: IterateOptions): EngineIterator;

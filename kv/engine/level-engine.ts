@@ -96,6 +96,13 @@ class LevelReader implements EngineReader {
     return (await this.db.get(prefixedKey(cf, key), { snapshot: this.levelSnapshot })) ?? undefined;
   }
 
+  async getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return [];
+    const prefixed = keys.map((key) => prefixedKey(cf, key));
+    const values = this.levelSnapshot === undefined ? await this.db.getMany(prefixed) : await this.db.getMany(prefixed, { snapshot: this.levelSnapshot });
+    return values.map((value) => value ?? undefined);
+  }
+
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined {
     if (this.levelSnapshot === undefined) return this.db.getSync(prefixedKey(cf, key)) ?? undefined;
     return this.db.getSync(prefixedKey(cf, key), { snapshot: this.levelSnapshot }) ?? undefined;

@@ -96,6 +96,10 @@ class MemoryReader implements EngineReader {
     return this.getSync(cf, key);
   }
 
+  async getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    return keys.map((key) => this.getSync(cf, key));
+  }
+
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined {
     const family = this.family(cf);
     const position = lowerBound(family, key);

@@ -40,6 +40,9 @@ class GatedEngine implements Engine {
   get(cf: ColumnFamily, key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.inner.get(cf, key);
   }
+  getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    return this.inner.getMany(cf, keys);
+  }
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined {
     return this.inner.getSync(cf, key);
   }

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.js';
 import { ConcurrencyManager } from './concurrency-manager.js';
 import { Latches } from './latches.js';
 import type { MvccTxn } from './mvcc-txn.js';
+import { PointGetBatcher } from './point-get-batcher.js';
 import { batchGet, type BatchGetResult, pointGet, type ReadOptions } from './point-getter.js';
 import type { MvccReader } from './reader.js';
 import { scan, type ScanEntry, type ScanOptions } from './scanner.js';
@@ -24,8 +25,14 @@ export class LatchedMvccStore {
   readonly latches: Latches;
   readonly concurrency: ConcurrencyManager;
 
-  constructor(engine: Engine, options: { readonly latches?: Latches; readonly concurrency?: ConcurrencyManager } = {}) {
+  private readonly pointGets: PointGetBatcher;
+
+  constructor(
+    engine: Engine,
+    options: { readonly latches?: Latches; readonly concurrency?: ConcurrencyManager; readonly schedulePointGetFlush?: (flush: () => void) => void } = {},
+  ) {
     this.mvcc = new MvccStore(engine);
+    this.pointGets = new PointGetBatcher(engine, options.schedulePointGetFlush);
     this.latches = options.latches ?? new Latches();
     this.concurrency = options.concurrency ?? new ConcurrencyManager();
   }
@@ -50,8 +57,10 @@ export class LatchedMvccStore {
 
   /** A client's snapshot read of one key at `ts`. */
   async get(key: Uint8Array, ts: Timestamp, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
-    if (isSnapshotRead(options)) await this.concurrency.readKeyCheck(key, ts);
-    return this.mvcc.read((reader) => pointGet(reader, key, ts, options));
+    if (!isSnapshotRead(options)) return this.mvcc.read((reader) => pointGet(reader, key, ts, options));
+    await this.concurrency.readKeyCheck(key, ts);
+    // Hot path: concurrent gets share one lock multi-get and one cursor (PointGetBatcher).
+    return this.pointGets.get(key, ts, options.bypassLocks);
   }
 
   /** A client's snapshot read of several keys at `ts` (see `batchGet`). */

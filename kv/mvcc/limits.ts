@@ -31,3 +31,6 @@ assert(gcMaxDeletesPerBatch >= gcDefaultMaxKeysPerBatch, 'a GC batch must be abl
 assert(rawBatchMaxKeys <= latchMaxKeysPerCommand, 'a raw batch must fit in one latch acquisition');
 assert(rawCleanupBatchEntries <= latchMaxKeysPerCommand, 'a raw cleanup batch must fit in one latch acquisition');
 assert(Number.isSafeInteger(rawTtlMaxSeconds * 1000 * 2), 'expiry times must stay exact');
+
+/** Point gets served together in one batch at most; a fuller queue flushes at once. */
+export const pointGetBatchMaxKeys = 1024;

@@ -1,3 +1,4 @@
+import { CodecError } from '../../../common/errors.js';
 import { asTimestamp, maxTimestamp, physicalMsOf, type Timestamp, zeroTimestamp } from '../../../common/ids.js';
 import type { SeededRandom } from '../../../common/random.js';
 import { checkSecondaryLocks } from '../actions/check-secondary-locks.js';
@@ -279,6 +280,12 @@ export class SimulatedClient {
       try {
         return text(await this.env.store.get(bytes(key), startTs, { bypassLocks: bypass, isolation }));
       } catch (error) {
+        if (error instanceof CodecError) {
+          // A commit record whose value is gone: the store's data is corrupt, which only a
+          // broken mechanism can cause. Record it and carry on, so the run still ends.
+          this.env.violations.push(`read of ${key} at ${startTs} met corrupt data: ${error.message}`);
+          return undefined;
+        }
         if (!isKeyError(error, 'key-is-locked') || error.detail.kind !== 'key-is-locked') throw error;
         await this.handleReadLock(error.detail.lock, startTs, bypass);
       }

@@ -35,12 +35,18 @@ export class SteppingEngine implements Engine {
     return this.inner.get(cf, key);
   }
 
+  /** Batched reads straight from the engine (no snapshot) may be interleaved too. */
+  async getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    await this.maybeStep();
+    return this.inner.getMany(cf, keys);
+  }
+
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined {
     return this.inner.getSync(cf, key);
   }
 
   iterator(cf: ColumnFamily, options?: IterateOptions): EngineIterator {
-    return this.inner.iterator(cf, options);
+    return new SteppingIterator(this.inner.iterator(cf, options), () => this.maybeStep());
   }
 
   newBatch(): WriteBatch {
@@ -85,6 +91,11 @@ class SteppingSnapshot implements EngineSnapshot {
   async get(cf: ColumnFamily, key: Uint8Array): Promise<Uint8Array | undefined> {
     await this.maybeStep();
     return this.inner.get(cf, key);
+  }
+
+  async getMany(cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    await this.maybeStep();
+    return this.inner.getMany(cf, keys);
   }
 
   getSync(cf: ColumnFamily, key: Uint8Array): Uint8Array | undefined {
