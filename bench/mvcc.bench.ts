@@ -44,7 +44,12 @@ async function timed(budgetMs: number, concurrency: number, operation: (worker: 
   const start = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      for (let iteration = 0; performance.now() < deadline; iteration++) operations += await operation(worker, iteration);
+      for (let iteration = 0; performance.now() < deadline; iteration++) {
+        // Not `operations += await ...`: that reads `operations` before the await and
+        // loses every increment made by other workers meanwhile.
+        const done = await operation(worker, iteration);
+        operations += done;
+      }
     }),
   );
   return operations / ((performance.now() - start) / 1000);

@@ -137,10 +137,19 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function prefixNext(prefix: Uint8Array): Uint8Array {
   for (let index = prefix.length - 1; index >= 0; index--) {
     if (prefix[index] !== 0xff) {
-      const out = prefix.slice(0, index + 1);
+      const out = copyBytes(prefix.subarray(0, index + 1));
       out[index] = prefix[index]! + 1;
       return out;
     }
   }
   return new Uint8Array(0);
+}
+
+/**
+ * A fresh copy of `bytes`. Not `bytes.slice()`: on a node Buffer (what LevelDB, gRPC and
+ * protobuf decoding hand out) `slice` returns a view of the same memory, so writing to
+ * the "copy" would change the original.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }

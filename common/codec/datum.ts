@@ -2,7 +2,7 @@ import { CodecError } from '../errors.js';
 import { Decimal } from '../types/decimal.js';
 import { Duration, type MysqlTime } from '../types/time.js';
 import { ByteReader, ByteWriter } from './buffer.js';
-import { decodeBytes, decodeCompactBytes, encodeBytes, encodeCompactBytes } from './bytes.js';
+import { copyBytes, decodeBytes, decodeCompactBytes, encodeBytes, encodeCompactBytes } from './bytes.js';
 import {
   decodeFloat64,
   decodeInt64,
@@ -216,7 +216,7 @@ export function decodeDatum(reader: ByteReader): Datum {
       if (reader.atEnd) return minNotNullDatum;
       return { kind: 'bytes', value: decodeBytes(reader) };
     case DatumFlag.compactBytes:
-      return { kind: 'bytes', value: decodeCompactBytes(reader).slice() };
+      return { kind: 'bytes', value: copyBytes(decodeCompactBytes(reader)) };
     case DatumFlag.decimal: {
       const { value, precision, frac } = decodeDecimal(reader);
       return { kind: 'decimal', value, precision, frac };

@@ -100,7 +100,7 @@ class BinaryCollation implements Collation {
   }
 
   sortKeyFromBytes(bytes: Uint8Array): Uint8Array {
-    return bytes.slice();
+    return new Uint8Array(bytes);
   }
 }
 
@@ -136,7 +136,7 @@ class Utf8mb4BinCollation implements Collation {
   }
 
   sortKeyFromBytes(bytes: Uint8Array): Uint8Array {
-    return bytes.slice(0, trimmedByteLength(bytes));
+    return new Uint8Array(bytes.subarray(0, trimmedByteLength(bytes)));
   }
 }
 
@@ -212,7 +212,7 @@ class Utf8mb4GeneralCiCollation implements Collation {
       key[length++] = weight & 0xff;
       index += codePoint > 0xffff ? 2 : 1;
     }
-    return key.slice(0, length);
+    return new Uint8Array(key.subarray(0, length));
   }
 
   compareBytes(left: Uint8Array, right: Uint8Array): number {

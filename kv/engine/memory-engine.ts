@@ -68,11 +68,11 @@ class MemoryIterator implements EngineIterator {
       if (this.reverse) {
         if (this.position <= this.low) break;
         const entry = this.entries[--this.position]!;
-        out.push([entry[0].slice(), entry[1].slice()]);
+        out.push([new Uint8Array(entry[0]), new Uint8Array(entry[1])]);
       } else {
         if (this.position >= this.high) break;
         const entry = this.entries[this.position++]!;
-        out.push([entry[0].slice(), entry[1].slice()]);
+        out.push([new Uint8Array(entry[0]), new Uint8Array(entry[1])]);
       }
     }
     return out;
@@ -105,7 +105,7 @@ class MemoryReader implements EngineReader {
     const position = lowerBound(family, key);
     const found = family[position];
     // Copies, so a caller that changes what it read cannot change the store (as with LevelDB).
-    return found !== undefined && compareBytes(found[0], key) === 0 ? found[1].slice() : undefined;
+    return found !== undefined && compareBytes(found[0], key) === 0 ? new Uint8Array(found[1]) : undefined;
   }
 
   iterator(cf: ColumnFamily, options: IterateOptions = {}): EngineIterator {
@@ -147,7 +147,7 @@ export class MemoryEngine extends MemoryReader implements Engine {
       const position = lowerBound(family, operation.key);
       const exists = position < family.length && compareBytes(family[position]![0], operation.key) === 0;
       if (operation.kind === 'put') {
-        const entry: KeyValue = [operation.key.slice(), operation.value.slice()];
+        const entry: KeyValue = [new Uint8Array(operation.key), new Uint8Array(operation.value)];
         if (exists) family[position] = entry;
         else family.splice(position, 0, entry);
       } else if (exists) {

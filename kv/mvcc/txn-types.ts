@@ -1,5 +1,5 @@
 import { ByteReader, ByteWriter } from '../../common/codec/buffer.js';
-import { decodeCompactBytes, encodeCompactBytes } from '../../common/codec/bytes.js';
+import { copyBytes, decodeCompactBytes, encodeCompactBytes } from '../../common/codec/bytes.js';
 import { decodeUvarint, encodeUvarint } from '../../common/codec/number.js';
 import { CodecError } from '../../common/errors.js';
 import { asTimestamp, type Timestamp } from '../../common/ids.js';
@@ -97,7 +97,7 @@ export function decodeLock(bytes: Uint8Array): Lock {
   const reader = new ByteReader(bytes);
   const type = reader.readByte('lock type');
   if (!lockTypes.has(type)) throw new CodecError(`unknown lock type 0x${type.toString(16)}`);
-  const primary = decodeCompactBytes(reader).slice();
+  const primary = copyBytes(decodeCompactBytes(reader));
   const startTs = asTimestamp(decodeUvarint(reader));
   const ttlMs = decodeUvarint(reader);
   let shortValue: Uint8Array | undefined;
@@ -110,7 +110,7 @@ export function decodeLock(bytes: Uint8Array): Lock {
     const tag = reader.readByte('lock field tag');
     switch (tag) {
       case tagShortValue:
-        shortValue = decodeCompactBytes(reader).slice();
+        shortValue = copyBytes(decodeCompactBytes(reader));
         break;
       case tagForUpdateTs:
         forUpdateTs = reader.readBigUint64BE('for update ts');
@@ -125,7 +125,7 @@ export function decodeLock(bytes: Uint8Array): Lock {
         useAsyncCommit = true;
         const count = decodeUvarint(reader);
         if (count > BigInt(reader.remaining)) throw new CodecError(`lock claims ${count} secondaries in ${reader.remaining} bytes`);
-        for (let index = 0n; index < count; index++) secondaries.push(decodeCompactBytes(reader).slice());
+        for (let index = 0n; index < count; index++) secondaries.push(copyBytes(decodeCompactBytes(reader)));
         break;
       }
       default:
@@ -167,7 +167,7 @@ export function decodeWrite(bytes: Uint8Array): Write {
   let hasOverlappedRollback = false;
   while (!reader.atEnd) {
     const tag = reader.readByte('write field tag');
-    if (tag === tagShortValue) shortValue = decodeCompactBytes(reader).slice();
+    if (tag === tagShortValue) shortValue = copyBytes(decodeCompactBytes(reader));
     else if (tag === tagOverlappedRollback) hasOverlappedRollback = true;
     else throw new CodecError(`unknown write field tag 0x${tag.toString(16)}`);
   }

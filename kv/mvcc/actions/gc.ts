@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { assert } from '../../../common/assert.js';
-import { compareBytes } from '../../../common/codec/bytes.js';
+import { compareBytes, copyBytes } from '../../../common/codec/bytes.js';
 import { encodeUserKey, splitMvccKey } from '../../../common/codec/mvcc-key.js';
 import type { Timestamp } from '../../../common/ids.js';
 import { ColumnFamily } from '../../engine/engine.js';
@@ -128,16 +128,16 @@ export async function gcRange(store: MvccStore, options: GcOptions): Promise<GcS
             if (txn.modifications.length + 2 > maxDeletesPerBatch) {
               // The batch is full (one more version may take two deletions). When this is
               // the middle of a key, its state carries over to the next batch.
-              cursor.resumeAt = engineKey.slice();
+              cursor.resumeAt = copyBytes(engineKey);
               return;
             }
             const { encodedUserKey, ts: commitTs } = splitMvccKey(engineKey);
             if (cursor.currentKey === undefined || compareBytes(cursor.currentKey, encodedUserKey) !== 0) {
               if (keysInBatch >= maxKeysPerBatch) {
-                cursor.resumeAt = engineKey.slice();
+                cursor.resumeAt = copyBytes(engineKey);
                 return;
               }
-              cursor.currentKey = encodedUserKey.slice();
+              cursor.currentKey = copyBytes(encodedUserKey);
               cursor.state = 'seeking';
               keysInBatch++;
               stats.keysScanned++;

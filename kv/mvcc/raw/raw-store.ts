@@ -1,3 +1,4 @@
+import { copyBytes } from '../../../common/codec/bytes.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareBytes } from '../../../common/codec/bytes.js';
 import { ColumnFamily, type Engine, type EngineReader, type KeyValue } from '../../engine/engine.js';
@@ -91,7 +92,8 @@ export class RawStore {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     checkKey(key);
-    return (await this.live(this.engine, key, this.clock()))?.value.slice();
+    const found = await this.live(this.engine, key, this.clock());
+    return found === undefined ? undefined : copyBytes(found.value);
   }
 
   /** The present keys among `keys`, in request order; absent and expired keys are left out. */
@@ -104,7 +106,7 @@ export class RawStore {
       const out: RawEntry[] = [];
       for (const key of keys) {
         const found = await this.live(snapshot, key, nowMs);
-        if (found !== undefined) out.push({ key, value: found.value.slice() });
+        if (found !== undefined) out.push({ key, value: copyBytes(found.value) });
       }
       return out;
     } finally {
@@ -165,7 +167,7 @@ export class RawStore {
           const raw = decodeRawValue(bytes);
           if (isRawValueExpired(raw, nowMs)) continue;
           // Copies: the engine's buffers are not the caller's to keep or change.
-          out.push({ key: key.slice(), value: options.keyOnly === true ? new Uint8Array(0) : raw.value.slice() });
+          out.push({ key: copyBytes(key), value: options.keyOnly === true ? new Uint8Array(0) : copyBytes(raw.value) });
           if (out.length >= options.limit) break;
         }
       }
@@ -203,7 +205,7 @@ export class RawStore {
         batch.put(ColumnFamily.raw, request.key, encodeRawValue(rawValueOf(request.value, request.ttlSeconds, nowMs)));
         await this.engine.write(batch, { sync: request.sync ?? false });
       }
-      return current === undefined ? { succeeded, previousNotExist: true } : { succeeded, previousNotExist: false, previousValue: current.value.slice() };
+      return current === undefined ? { succeeded, previousNotExist: true } : { succeeded, previousNotExist: false, previousValue: copyBytes(current.value) };
     });
   }
 
@@ -237,7 +239,7 @@ export class RawStore {
         await iterator.close();
       }
       if (entries.length === 0) return removed;
-      const expired = entries.filter(([, bytes]) => isRawValueExpired(decodeRawValue(bytes), nowMs)).map(([key]) => key.slice());
+      const expired = entries.filter(([, bytes]) => isRawValueExpired(decodeRawValue(bytes), nowMs)).map(([key]) => copyBytes(key));
       if (expired.length > 0) {
         removed += await this.latches.withLatches(expired, async () => {
           const batch = this.engine.newBatch();
