@@ -5,6 +5,7 @@ import { SeededRandom } from '../random.js';
 import { ByteReader, ByteWriter } from './buffer.js';
 import {
   compareBytes,
+  copyBytes,
   decodeBytes,
   decodeBytesDesc,
   decodeCompactBytes,
@@ -115,6 +116,13 @@ describe('prefixNext', () => {
     assert.equal(hex(prefixNext(Uint8Array.from([1, 2]))), '0103');
     assert.equal(hex(prefixNext(Uint8Array.from([1, 0xff]))), '02');
     assert.equal(hex(prefixNext(Uint8Array.from([0xff, 0xff]))), '');
+    // A node Buffer's slice() is a view: the input must come back untouched.
+    const input = Buffer.from([1, 2, 3]);
+    assert.equal(hex(prefixNext(input.subarray(0, 2))), '0103');
+    assert.equal(hex(input), '010203');
+    const copy = copyBytes(input);
+    copy[0] = 9;
+    assert.equal(hex(input), '010203');
     const random = new SeededRandom(15);
     for (let index = 0; index < 1_000; index++) {
       const prefix = randomBytes(random, 10);
