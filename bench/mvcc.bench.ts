@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { encodeMvccKey } from '../common/codec/mvcc-key.js';
+import { encodeMvccKey, encodeUserKey } from '../common/codec/mvcc-key.js';
 import { asTimestamp } from '../common/ids.js';
 import { SeededRandom } from '../common/random.js';
 import { ColumnFamily } from '../kv/engine/engine.js';
@@ -12,7 +12,7 @@ import { prewriteKey, type PrewriteProps } from '../kv/mvcc/actions/prewrite.js'
 import { LatchedMvccStore } from '../kv/mvcc/latched-store.js';
 import { RawStore } from '../kv/mvcc/raw/raw-store.js';
 import { scan } from '../kv/mvcc/scanner.js';
-import { encodeWrite, WriteType } from '../kv/mvcc/txn-types.js';
+import { encodeLatestWrite, encodeWrite, WriteType } from '../kv/mvcc/txn-types.js';
 
 /**
  * MVCC on one store, no Raft, next to the raw engine ceiling measured in the same run:
@@ -101,7 +101,10 @@ export async function runMvccBench(options: MvccBenchOptions = {}): Promise<Row[
       for (let offset = index; offset < Math.min(index + 1000, keyCount); offset++) {
         for (let version = 1; version <= 3; version++) {
           const startTs = asTimestamp(BigInt(version * 10));
-          batch.put(ColumnFamily.write, encodeMvccKey(keyOf(offset), asTimestamp(startTs + 1n)), encodeWrite({ type: WriteType.Put, startTs, shortValue: value }));
+          const write = { type: WriteType.Put, startTs, shortValue: value };
+          batch.put(ColumnFamily.write, encodeMvccKey(keyOf(offset), asTimestamp(startTs + 1n)), encodeWrite(write));
+          // What committing writes too: the key's newest data record in CF latest.
+          if (version === 3) batch.put(ColumnFamily.latest, encodeUserKey(keyOf(offset)), encodeLatestWrite({ commitTs: asTimestamp(startTs + 1n), write }));
         }
       }
       await engine.write(batch);

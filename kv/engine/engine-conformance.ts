@@ -51,6 +51,7 @@ export function describeEngineConformance(name: string, factory: EngineFactory):
         batch.put(ColumnFamily.lock, bytes('k'), bytes('lock'));
         batch.put(ColumnFamily.raft, bytes('k'), bytes('raft'));
         batch.put(ColumnFamily.raw, bytes('k'), bytes('raw'));
+        batch.put(ColumnFamily.latest, bytes('k'), bytes('latest'));
         await engine.write(batch, { sync: true });
         assert.equal(text(await engine.get(ColumnFamily.default, bytes('k'))), 'default');
         assert.equal(text(await engine.get(ColumnFamily.write, bytes('k'))), 'write');
@@ -58,6 +59,7 @@ export function describeEngineConformance(name: string, factory: EngineFactory):
         assert.equal(text(engine.getSync(ColumnFamily.raft, bytes('k'))), 'raft');
         assert.deepEqual((await engine.getMany(ColumnFamily.write, [bytes('k'), bytes('absent'), bytes('k')])).map(text), ['write', undefined, 'write']);
         assert.equal(text(await engine.get(ColumnFamily.raw, bytes('k'))), 'raw');
+        assert.equal(text(await engine.get(ColumnFamily.latest, bytes('k'))), 'latest');
         assert.deepEqual(await drain(engine.iterator(ColumnFamily.write)), ['k=write']);
         assert.deepEqual(await drain(engine.iterator(ColumnFamily.raw)), ['k=raw']);
         // Every family is reachable and iterates only its own keys.

@@ -13,12 +13,17 @@ export const ColumnFamily = {
   write: 'write',
   /** Raft logs and local state (hard state, apply state, region state). */
   raft: 'raft',
+  /**
+   * For each user key, a copy of its newest Put or Delete commit record with its commit
+   * ts: point reads at or above that ts need no seek (a read-path index over CF write).
+   */
+  latest: 'latest',
   /** Raw KV: plain keys and values (with an optional TTL), apart from transactional keys. */
   raw: 'raw',
 } as const;
 export type ColumnFamily = (typeof ColumnFamily)[keyof typeof ColumnFamily];
 
-export const allColumnFamilies: readonly ColumnFamily[] = [ColumnFamily.default, ColumnFamily.lock, ColumnFamily.write, ColumnFamily.raft, ColumnFamily.raw];
+export const allColumnFamilies: readonly ColumnFamily[] = [ColumnFamily.default, ColumnFamily.lock, ColumnFamily.write, ColumnFamily.raft, ColumnFamily.raw, ColumnFamily.latest];
 
 /** An atomic group of writes across column families. */
 export interface WriteBatch {

@@ -11,6 +11,7 @@ export const columnFamilyPrefix: Readonly<Record<ColumnFamily, number>> = {
   lock: 0x03,
   write: 0x04,
   raw: 0x05,
+  latest: 0x06,
 };
 
 export function prefixedKey(cf: ColumnFamily, key: Uint8Array): Uint8Array {

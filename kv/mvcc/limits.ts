@@ -34,3 +34,7 @@ assert(Number.isSafeInteger(rawTtlMaxSeconds * 1000 * 2), 'expiry times must sta
 
 /** Point gets served together in one batch at most; a fuller queue flushes at once. */
 export const pointGetBatchMaxKeys = 1024;
+/** Multi-gets one point-get batch splits into (libuv runs 4 engine calls in parallel by default). */
+export const pointGetParallelReads = 4;
+/** A batch splits off another multi-get only for at least this many keys per part. */
+export const pointGetMinKeysPerRead = 8;

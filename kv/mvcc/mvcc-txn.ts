@@ -1,7 +1,8 @@
 import { appendTimestamp, encodeMvccKey, encodeUserKey } from '../../common/codec/mvcc-key.js';
 import type { Timestamp } from '../../common/ids.js';
 import { ColumnFamily, type WriteBatch } from '../engine/engine.js';
-import { encodeLock, encodeWrite, type Lock, type Write } from './txn-types.js';
+import { assert } from '../../common/assert.js';
+import { encodeLatestWrite, encodeLock, encodeWrite, type Lock, type Write, WriteType } from './txn-types.js';
 
 export type Modification =
   | { readonly kind: 'put'; readonly cf: ColumnFamily; readonly key: Uint8Array; readonly value: Uint8Array }
@@ -38,6 +39,23 @@ export class MvccTxn {
 
   putWrite(key: Uint8Array, commitTs: Timestamp, write: Write): void {
     this.add({ kind: 'put', cf: ColumnFamily.write, key: encodeMvccKey(key, commitTs), value: encodeWrite(write) });
+  }
+
+  /**
+   * A commit record of a Put or Delete, and the key's CF latest entry with it. Commits
+   * on one key land in commit-ts order (each waits for the previous transaction's lock
+   * to go, and prewrite refuses a start below the last commit), so this record is the
+   * newest data record of the key.
+   */
+  putDataWrite(key: Uint8Array, commitTs: Timestamp, write: Write): void {
+    assert(write.type === WriteType.Put || write.type === WriteType.Delete, 'only Put and Delete records are data records');
+    this.putWrite(key, commitTs, write);
+    this.add({ kind: 'put', cf: ColumnFamily.latest, key: encodeUserKey(key), value: encodeLatestWrite({ commitTs, write }) });
+  }
+
+  /** Drops a key's CF latest entry (GC removed its last data record). */
+  deleteEncodedLatest(encodedUserKey: Uint8Array): void {
+    this.add({ kind: 'delete', cf: ColumnFamily.latest, key: encodedUserKey });
   }
 
   deleteWrite(key: Uint8Array, commitTs: Timestamp): void {

@@ -7,6 +7,9 @@ import { acquirePessimisticLock, pessimisticRollback } from './actions/pessimist
 import { commitOnePc, prewriteKey } from './actions/prewrite.js';
 import { resolveLocks, scanLocksOfTxn } from './actions/resolve-lock.js';
 import { txnHeartBeat } from './actions/txn-heart-beat.js';
+import { SeededRandom } from '../../common/random.js';
+import { gcRange } from './actions/gc.js';
+import { checkLatestIndex } from './latest-index.js';
 import { scan } from './scanner.js';
 import {
   bytes,
@@ -282,6 +285,32 @@ describe('Percolator on one store', () => {
     assert.deepEqual(all(await store.read((reader) => scan(reader, { ...range, ts: ts(30), limit: 10 }))), ['a=a1', 'b=b2', 'bb!', 'd=d1']);
     assert.deepEqual(all(await store.read((reader) => scan(reader, { ...range, ts: ts(27), limit: 10 }))), ['a=a1', 'b=b2', 'd=d1']);
     assert.deepEqual(all(await store.read((reader) => scan(reader, { ...range, ts: ts(30), limit: 10, reverse: true }))), ['d=d1', 'bb!', 'b=b2', 'a=a1']);
+  });
+
+  test('CF latest always holds a copy of the newest Put or Delete of every key, through random histories and GC', async () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const random = new SeededRandom(seed);
+      const store = newStore();
+      let clock = 10;
+      for (let step = 0; step < 120; step++) {
+        const key = `k${random.nextInt(6)}`;
+        const startTs = ts(clock++);
+        const action = random.nextInt(5);
+        if (action === 0) await mustPrewriteDelete(store, key, key, startTs);
+        else if (action === 1) await mustPrewrite(store, { op: 'lock', key: bytes(key) }, key, startTs);
+        else if (action === 2) {
+          await mustRollback(store, key, startTs);
+          continue;
+        } else await mustPrewritePut(store, key, `${key}@${clock}${random.chance(0.3) ? 'x'.repeat(300) : ''}`, key, startTs);
+        if (random.chance(0.2)) {
+          await mustRollback(store, key, startTs);
+          continue;
+        }
+        await mustCommit(store, key, startTs, ts(clock++));
+        if (random.chance(0.05)) await gcRange(store, { start: new Uint8Array(0), end: new Uint8Array(0), safePoint: ts(clock - random.nextInt(20)) });
+      }
+      assert.deepEqual(await checkLatestIndex(store.engine), [], `seed ${seed}`);
+    }
   });
 
   test('a read at the max timestamp of a primary key is not blocked by its own lock', async () => {

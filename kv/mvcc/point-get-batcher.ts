@@ -2,10 +2,10 @@ import { compareBytes } from '../../common/codec/bytes.js';
 import { appendTimestamp, encodeMvccKey, encodeUserKey, splitMvccKey } from '../../common/codec/mvcc-key.js';
 import { CodecError } from '../../common/errors.js';
 import { asTimestamp, type Timestamp } from '../../common/ids.js';
-import { ColumnFamily, type Engine, type EngineReader } from '../engine/engine.js';
-import { pointGetBatchMaxKeys } from './limits.js';
+import { ColumnFamily, type Engine, type EngineReader, type EngineSnapshot } from '../engine/engine.js';
+import { pointGetBatchMaxKeys, pointGetMinKeysPerRead, pointGetParallelReads } from './limits.js';
 import { checkLockForRead } from './read-lock-check.js';
-import { decodeLock, decodeWrite, type Write, WriteType } from './txn-types.js';
+import { decodeLatestWrite, decodeLock, decodeWrite, type Write, WriteType } from './txn-types.js';
 
 interface PendingGet {
   readonly key: Uint8Array;
@@ -19,20 +19,23 @@ interface PendingGet {
 /** How many versions one cursor step reads, so a Lock or Rollback record rarely costs a second seek. */
 const versionsPerStep = 2;
 
+/** Splits a multi-get into a few concurrent ones, so the engine's threads share it. */
+async function multiGet(snapshot: EngineSnapshot, cf: ColumnFamily, keys: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+  const parts = Math.min(pointGetParallelReads, Math.ceil(keys.length / pointGetMinKeysPerRead));
+  if (parts <= 1) return snapshot.getMany(cf, keys);
+  const partLength = Math.ceil(keys.length / parts);
+  const results = await Promise.all(Array.from({ length: parts }, (_, part) => snapshot.getMany(cf, keys.slice(part * partLength, (part + 1) * partLength))));
+  return results.flat();
+}
+
 /**
  * Serves concurrent snapshot point gets together: the gets that arrive in one turn of
- * the event loop share one multi-get of their locks and one write-CF cursor, sought
- * once per key in key order. A lone get costs what it did; many in flight cost close
- * to one engine read each instead of a snapshot, a lock read and a fresh cursor each.
- *
- * Locks are read straight from the engine, then one snapshot taken after that serves
- * the commit records and values of the whole batch. Reading locks first is what makes
- * this snapshot-isolated: a transaction that commits at or below a read's ts either
- * still holds its lock when the locks are read (the get reports it), or has already
- * replaced the lock by its commit record in one atomic batch before the snapshot. A
- * transaction that prewrites after the lock read gets a commit ts above the read's ts
- * (from the TSO, or for async commit and 1PC from the max read ts the caller raised
- * before queueing), so it cannot matter.
+ * the event loop share one engine snapshot, and read their keys' locks and CF latest
+ * entries (each key's newest Put or Delete with its commit ts) in a few multi-gets.
+ * A read at or above that commit ts — the common case, reading recent data — is then
+ * answered with no seek; only reads of older versions seek CF write, with one cursor
+ * per batch in key order. Everything comes from one snapshot, so a batch reads exactly
+ * what a lone snapshot read would.
  */
 export class PointGetBatcher {
   private readonly engine: Engine;
@@ -73,9 +76,21 @@ export class PointGetBatcher {
   }
 
   private async serve(batch: PendingGet[]): Promise<void> {
-    // 1. Locks first (see the class comment for why this order makes a snapshot unnecessary).
-    const locks = await this.engine.getMany(ColumnFamily.lock, batch.map((request) => request.encodedKey));
-    const readable: PendingGet[] = [];
+    const snapshot = this.engine.snapshot();
+    try {
+      await this.serveFrom(snapshot, batch);
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  private async serveFrom(snapshot: EngineSnapshot, batch: PendingGet[]): Promise<void> {
+    // 1. Each key's lock and its CF latest entry, from one snapshot, in a few multi-gets
+    // that run side by side on the engine's thread pool.
+    const keys = batch.map((request) => request.encodedKey);
+    const [locks, latest] = await Promise.all([multiGet(snapshot, ColumnFamily.lock, keys), multiGet(snapshot, ColumnFamily.latest, keys)]);
+    const needsDefault: Array<{ request: PendingGet; write: Write }> = [];
+    const needsSeek: PendingGet[] = [];
     for (let index = 0; index < batch.length; index++) {
       const request = batch[index]!;
       const lockBytes = locks[index];
@@ -87,43 +102,54 @@ export class PointGetBatcher {
           continue;
         }
       }
-      readable.push(request);
+      const latestBytes = latest[index];
+      // No CF latest entry: the key has no Put or Delete at all.
+      if (latestBytes === undefined) {
+        request.resolve(undefined);
+        continue;
+      }
+      const newest = decodeLatestWrite(latestBytes);
+      if (newest.commitTs > request.ts) {
+        // The read wants an older version: find it in CF write.
+        needsSeek.push(request);
+        continue;
+      }
+      this.settle(request, newest.write, needsDefault);
     }
-    if (readable.length === 0) return;
 
-    // 2. Commit records with one cursor, in key order so the seeks move forward, and
-    // large values from the same snapshot: one snapshot serves the whole batch.
-    readable.sort((a, b) => compareBytes(a.encodedKey, b.encodedKey));
-    const snapshot = this.engine.snapshot();
-    let values: Array<Uint8Array | undefined>;
-    const needsDefault: Array<{ request: PendingGet; write: Write }> = [];
-    try {
+    // 2. Reads below a key's newest version seek CF write, in key order so the cursor moves forward.
+    if (needsSeek.length > 0) {
+      needsSeek.sort((a, b) => compareBytes(a.encodedKey, b.encodedKey));
       const cursor = snapshot.iterator(ColumnFamily.write);
       try {
-        for (const request of readable) {
+        for (const request of needsSeek) {
           const write = await this.newestDataWrite(cursor, request);
-          if (write === undefined || write.type !== WriteType.Put) request.resolve(undefined);
-          else if (write.shortValue !== undefined) request.resolve(write.shortValue);
-          else needsDefault.push({ request, write });
+          if (write === undefined) request.resolve(undefined);
+          else this.settle(request, write, needsDefault);
         }
       } finally {
         await cursor.close();
       }
-      // 3. Large values, in one multi-get.
-      if (needsDefault.length === 0) return;
-      values = await snapshot.getMany(
-        ColumnFamily.default,
-        needsDefault.map(({ request, write }) => encodeMvccKey(request.key, write.startTs)),
-      );
-    } finally {
-      await snapshot.close();
     }
+
+    // 3. Values too large to live inline, in one multi-get.
+    if (needsDefault.length === 0) return;
+    const values = await snapshot.getMany(
+      ColumnFamily.default,
+      needsDefault.map(({ request, write }) => encodeMvccKey(request.key, write.startTs)),
+    );
     for (let index = 0; index < needsDefault.length; index++) {
       const { request, write } = needsDefault[index]!;
       const value = values[index];
       if (value === undefined) request.reject(new CodecError(`value of ${Buffer.from(request.key).toString('hex')} at ${write.startTs} is missing from CF default`));
       else request.resolve(value);
     }
+  }
+
+  private settle(request: PendingGet, write: Write, needsDefault: Array<{ request: PendingGet; write: Write }>): void {
+    if (write.type !== WriteType.Put) request.resolve(undefined);
+    else if (write.shortValue !== undefined) request.resolve(write.shortValue);
+    else needsDefault.push({ request, write });
   }
 
   /** The newest Put or Delete of the request's key at or below its ts. */

@@ -146,6 +146,26 @@ export function decodeLock(bytes: Uint8Array): Lock {
   };
 }
 
+/** The newest data record of a key (CF latest): its commit ts, then the write record. */
+export interface LatestWrite {
+  readonly commitTs: Timestamp;
+  readonly write: Write;
+}
+
+export function encodeLatestWrite(latest: LatestWrite): Uint8Array {
+  const record = encodeWrite(latest.write);
+  const out = new Uint8Array(8 + record.length);
+  new DataView(out.buffer).setBigUint64(0, latest.commitTs);
+  out.set(record, 8);
+  return out;
+}
+
+export function decodeLatestWrite(bytes: Uint8Array): LatestWrite {
+  if (bytes.length < 9) throw new CodecError(`latest-write record of ${bytes.length} bytes is truncated`);
+  const commitTs = asTimestamp(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0));
+  return { commitTs, write: decodeWrite(bytes.subarray(8)) };
+}
+
 export function encodeWrite(write: Write): Uint8Array {
   const writer = new ByteWriter(16 + (write.shortValue?.length ?? 0));
   writer.writeByte(write.type);

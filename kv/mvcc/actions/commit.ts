@@ -18,11 +18,9 @@ export async function commitKey(reader: MvccReader, txn: MvccTxn, key: Uint8Arra
     }
     if (lock.type === LockType.Pessimistic) throw new KeyError({ kind: 'lock-type-not-match', key, startTs, expected: 'prewritten' });
     const type = writeTypeOfLock(lock);
-    txn.putWrite(key, commitTs, {
-      type,
-      startTs,
-      ...(type === WriteType.Put && lock.shortValue !== undefined ? { shortValue: lock.shortValue } : {}),
-    });
+    const write = { type, startTs, ...(type === WriteType.Put && lock.shortValue !== undefined ? { shortValue: lock.shortValue } : {}) };
+    if (type === WriteType.Put || type === WriteType.Delete) txn.putDataWrite(key, commitTs, write);
+    else txn.putWrite(key, commitTs, write);
     txn.unlockKey(key);
     return;
   }

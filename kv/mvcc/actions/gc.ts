@@ -57,6 +57,9 @@ type KeyGcState = 'seeking' | 'removing';
  *   read at or above the safe point finds nothing either way;
  * - Lock and Rollback records at or below the safe point go: no reader needs them, and
  *   no prewrite that old can arrive any more.
+ * A key's CF latest entry is never touched: GC takes no latches, so it could race a
+ * commit writing a new entry. An entry left pointing at a collected Delete still says
+ * "no value" at and above its ts, which stays true.
  */
 export function gcDecision(state: KeyGcState, commitTs: Timestamp, write: Write, safePoint: Timestamp): { readonly remove: boolean; readonly next: KeyGcState } {
   if (commitTs > safePoint) return { remove: false, next: state };

@@ -163,6 +163,8 @@ export function commitOnePc(txn: MvccTxn, startTs: Timestamp, commitTs: Timestam
     const lockType = mutation.op === 'delete' ? LockType.Delete : mutation.op === 'lock' ? LockType.Lock : LockType.Put;
     const type = writeTypeOfLock(makeLock({ type: lockType, primary: mutation.key, startTs, ttlMs: 0n }));
     const isShort = value.length <= shortValueMaxBytes;
-    txn.putWrite(mutation.key, commitTs, { type, startTs, ...(type === WriteType.Put && isShort ? { shortValue: value } : {}) });
+    const write = { type, startTs, ...(type === WriteType.Put && isShort ? { shortValue: value } : {}) };
+    if (type === WriteType.Put || type === WriteType.Delete) txn.putDataWrite(mutation.key, commitTs, write);
+    else txn.putWrite(mutation.key, commitTs, write);
   }
 }

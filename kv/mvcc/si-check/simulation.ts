@@ -3,6 +3,7 @@ import { gcRange } from '../actions/gc.js';
 import { SeededRandom } from '../../../common/random.js';
 import { ConcurrencyManager, type MemoryLockGuard } from '../concurrency-manager.js';
 import { isKeyError, lockInfo } from '../errors.js';
+import { checkLatestIndex } from '../latest-index.js';
 import { LatchedMvccStore } from '../latched-store.js';
 import { Latches, type LatchRelease } from '../latches.js';
 import type { Lock } from '../txn-types.js';
@@ -235,6 +236,8 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
   const history: History = { keys, txns, finalState };
   const anomalies: Anomaly[] = violations.map((message) => ({ kind: 'protocol-violation', message, txnIds: txnIdsIn(message) }));
   anomalies.push(...verifyHistory(history));
+  // The read index over CF write must agree with it after everything the run did.
+  for (const problem of await checkLatestIndex(engine.unscheduled())) anomalies.push({ kind: 'protocol-violation', message: `CF latest: ${problem}`, txnIds: [] });
   return { config, anomalies, history, stats, steps: scheduler.steps };
 }
 

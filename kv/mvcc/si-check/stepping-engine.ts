@@ -3,6 +3,7 @@ import type {
   ColumnFamily,
   Engine,
   EngineIterator,
+  EngineReader,
   EngineSnapshot,
   IterateOptions,
   KeyValue,
@@ -51,6 +52,11 @@ export class SteppingEngine implements Engine {
 
   newBatch(): WriteBatch {
     return this.inner.newBatch();
+  }
+
+  /** The engine without scheduling, for checks after the run (the scheduler is gone then). */
+  unscheduled(): EngineReader {
+    return this.inner;
   }
 
   async write(batch: WriteBatch): Promise<void> {
