@@ -9,7 +9,11 @@ export interface StoreInfo {
   readonly meta: metapb.Store;
   /** The latest StoreHeartbeat's stats, if any arrived. */
   readonly stats: pdpb.StoreStats | undefined;
-  /** When PD last heard a heartbeat from the store (0: never). */
+  /**
+   * When PD last heard from the store (0: never): its latest heartbeat or PutStore. After
+   * PD loads its state (a restart or a new leader) it is the load time, so a restart does
+   * not make every store look down.
+   */
   readonly lastHeartbeatMs: number;
 }
 
