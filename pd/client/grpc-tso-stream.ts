@@ -20,9 +20,13 @@ export class GrpcTsoStream implements TsoStream {
   private readonly waiting: Pending[] = [];
   private failure: Error | undefined;
 
-  constructor(call: ClientDuplexStream<pdpb.TsoRequest, pdpb.TsoResponse>, clusterId: bigint) {
+  private readonly onFailure: (error: Error) => void;
+
+  /** `onFailure` hears about the first failure (the client then looks for a new leader). */
+  constructor(call: ClientDuplexStream<pdpb.TsoRequest, pdpb.TsoResponse>, clusterId: bigint, onFailure: (error: Error) => void = () => undefined) {
     this.call = call;
     this.clusterId = clusterId;
+    this.onFailure = onFailure;
     call.on('data', (response: pdpb.TsoResponse) => this.onResponse(response));
     call.on('error', (error: Error) => this.fail(new PdClientError('unavailable', `TSO stream failed: ${error.message}`, { cause: error })));
     call.on('end', () => this.fail(new PdClientError('unavailable', 'TSO stream ended')));
@@ -59,6 +63,7 @@ export class GrpcTsoStream implements TsoStream {
   private fail(error: Error): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    if (!(error instanceof PdClientError && error.kind === 'closed')) this.onFailure(error);
     for (const waiter of this.waiting.splice(0)) waiter.reject(error);
   }
 }

@@ -58,9 +58,11 @@ export class PdClient {
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     this.senderId = options.senderId ?? 0n;
     this.tso = new TsoBatcher({
+      // Enough attempts to ride out a leader election (a few seconds with backoff).
+      maxAttempts: 20,
       openStream: async () => {
         const leader = await this.currentLeader();
-        return new GrpcTsoStream(leader.client.tso(), this.clusterIdValue);
+        return new GrpcTsoStream(leader.client.tso(), this.clusterIdValue, () => this.dropLeader(leader));
       },
     });
   }
