@@ -105,6 +105,13 @@ describe('tide-pd', () => {
     assert.equal(http.count, 2);
     const health = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/health`)).json()) as { serving: boolean };
     assert.equal(health.serving, true);
+    const regions = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/regions`)).json()) as { count: number; regions: Array<{ peers: unknown[] }> };
+    assert.equal(regions.count, 1);
+    assert.equal(regions.regions[0]!.peers.length, 2);
+    const schedulers = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/schedulers`)).json()) as { schedulers: unknown[] };
+    assert.ok(schedulers.schedulers.length >= 2, JSON.stringify(schedulers));
+    assert.ok(Array.isArray(((await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/operators`)).json()) as { operators: unknown[] }).operators));
+    assert.match(await (await fetch(`http://127.0.0.1:${server.statusPort}/metrics`)).text(), /tidedb_pd_/);
 
     // A restart keeps everything and never goes back in time or ids.
     const lastTimestamp = await client.getTimestamp();

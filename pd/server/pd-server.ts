@@ -17,6 +17,11 @@ import { GrpcPeerTransport } from './member/grpc-peer-transport.js';
 import { PdMember } from './member/pd-member.js';
 import { createPdService, type LeaderState, type PdServiceBackend } from './service.js';
 import { TimestampOracle } from './tso.js';
+import { Coordinator } from './schedule/coordinator.js';
+import { OperatorController } from './schedule/operator-controller.js';
+
+/** Peer ids reserved ahead, since the scheduler allocates synchronously. */
+const peerIdPoolSize = 256;
 
 /** A member id derived from its name: stable across restarts, a safe integer, never 0. */
 export function memberIdOf(name: string): bigint {
@@ -62,6 +67,9 @@ export class PdServer implements PdServiceBackend {
   private peerServer: Server | undefined;
   private statusServer: MetricsServer | undefined;
   private leader: LeaderState | undefined;
+  private operators: OperatorController | undefined;
+  private coordinator: Coordinator | undefined;
+  private scheduleTimer: NodeJS.Timeout | undefined;
   private knownMembers = new Map<bigint, MemberInfo>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private leadershipEpoch = 0;
@@ -129,6 +137,8 @@ export class PdServer implements PdServiceBackend {
         '/pd/api/v1/members': () => this.members(),
         '/pd/api/v1/stores': () => this.storesJson(),
         '/pd/api/v1/regions': () => this.regionsJson(),
+        '/pd/api/v1/schedulers': () => ({ schedulers: this.coordinator?.schedulers() ?? [] }),
+        '/pd/api/v1/operators': () => ({ operators: this.operators?.operators().map((operator) => operator.summary()) ?? [] }),
       },
     });
     this.statusPort = this.statusServer.port;
@@ -139,6 +149,10 @@ export class PdServer implements PdServiceBackend {
     const epoch = ++this.leadershipEpoch;
     const previous = this.leader;
     this.leader = undefined;
+    this.operators = undefined;
+    this.coordinator = undefined;
+    if (this.scheduleTimer !== undefined) clearInterval(this.scheduleTimer);
+    this.scheduleTimer = undefined;
     previous?.tso.resign();
     previous?.ids.resign();
     if (!serving) {
@@ -170,7 +184,42 @@ export class PdServer implements PdServiceBackend {
         ids.resign();
         return;
       }
-      this.leader = { tso, ids, safePoint: new GcSafePointStore(storage), cluster };
+      const operators = new OperatorController({ config: () => cluster.config });
+      const peerIds: bigint[] = await ids.allocMany(peerIdPoolSize);
+      const coordinator = new Coordinator(operators, {
+        allocPeerId: () => {
+          const id = peerIds.shift();
+          if (id === undefined) throw new Error('the peer id pool is empty; the next scheduling round refills it');
+          return id;
+        },
+      });
+      this.operators = operators;
+      this.coordinator = coordinator;
+      this.leader = {
+        tso,
+        ids,
+        safePoint: new GcSafePointStore(storage),
+        cluster,
+        onRegionHeartbeat: (region) => operators.onRegionHeartbeat(region, Date.now()),
+        onRegionsRemoved: (regionIds) => {
+          for (const regionId of regionIds) operators.onRegionRemoved(regionId, Date.now());
+        },
+      };
+      let scheduling = false;
+      this.scheduleTimer = setInterval(() => {
+        if (scheduling || this.leader === undefined) return;
+        scheduling = true;
+        void (async () => {
+          try {
+            if (peerIds.length < peerIdPoolSize / 2) peerIds.push(...(await ids.allocMany(peerIdPoolSize - peerIds.length)));
+            if (cluster.isBootstrapped()) coordinator.scheduleOnce(cluster.view());
+          } catch (error) {
+            this.logger.warn({ error }, 'scheduling round failed');
+          } finally {
+            scheduling = false;
+          }
+        })();
+      }, this.config.schedule.intervalMs);
       this.logger.info('PD member is the leader and serving');
     } catch (error) {
       this.logger.warn({ error }, 'PD member could not start serving');
@@ -229,6 +278,7 @@ export class PdServer implements PdServiceBackend {
 
   async stop(): Promise<void> {
     if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    if (this.scheduleTimer !== undefined) clearInterval(this.scheduleTimer);
     this.leader?.tso.resign();
     this.leader?.ids.resign();
     this.leader = undefined;

@@ -18,6 +18,8 @@ export interface LeaderState {
   readonly cluster: BasicCluster;
   /** The next operator step for a region that just reported, if any (the scheduler). */
   readonly onRegionHeartbeat?: (region: RegionInfo) => Omit<pdpb.RegionHeartbeatResponse, 'header'> | undefined;
+  /** Regions the tree dropped (merged away, or covered by a reported split): their operators end. */
+  readonly onRegionsRemoved?: (regionIds: readonly bigint[]) => void;
 }
 
 /** What the PD service needs from the process. */
@@ -163,6 +165,7 @@ export function createPdService(backend: PdServiceBackend): pdpb.PDServer {
             const state = leader();
             const result = await state.cluster.regionHeartbeat(request);
             if (result.kind !== 'applied') return;
+            if (result.removed.length > 0) state.onRegionsRemoved?.(result.removed.map((removed) => removed.meta.id));
             // PD answers a heartbeat only when it has an operator step for the region.
             const step = state.onRegionHeartbeat?.(result.region);
             if (step !== undefined) call.write({ ...step, header: { clusterId: backend.clusterId } });
