@@ -7,5 +7,5 @@ export {
   type MetricOptions,
   type MetricsRegistryOptions,
 } from './registry.js';
-export { serveMetrics, type JsonRoute, type MetricsServer, type MetricsServerOptions } from './serve.js';
+export { HttpError, serveMetrics, type JsonPostRoute, type JsonRoute, type MetricsServer, type MetricsServerOptions } from './serve.js';
 export { exponentialBuckets, linearBuckets, type Counter, type Gauge, type Histogram } from 'prom-client';

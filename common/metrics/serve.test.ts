@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createMetricsRegistry } from './registry.js';
-import { serveMetrics } from './serve.js';
+import { HttpError, serveMetrics } from './serve.js';
 
 /** Resolves when a fresh server can bind host:port, i.e. nobody holds it any more. */
 function canBind(port: number): Promise<boolean> {
@@ -70,6 +70,42 @@ describe('serveMetrics', () => {
       const broken = await fetch(`${base}/broken`);
       assert.equal(broken.status, 500);
       assert.deepEqual(await broken.json(), { error: 'not ready' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('POST routes take a JSON body; bad JSON is 400, a route HttpError sets the status, GET on them is 405', async () => {
+    const metrics = createMetricsRegistry('pd', { defaultMetrics: false });
+    const received: unknown[] = [];
+    const server = await serveMetrics({
+      host: '127.0.0.1',
+      port: 0,
+      registry: metrics.registry,
+      postRoutes: {
+        '/pd/api/v1/schedulers': (body) => {
+          received.push(body);
+          if (typeof body !== 'object' || body === null || !('name' in body)) throw new HttpError(400, 'name is required');
+          return { ok: true };
+        },
+      },
+    });
+    const base = `http://127.0.0.1:${server.port}/pd/api/v1/schedulers`;
+    try {
+      const ok = await fetch(base, { method: 'POST', body: JSON.stringify({ name: 'balance-leader', enabled: false }) });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { ok: true });
+      assert.deepEqual(received, [{ name: 'balance-leader', enabled: false }]);
+      const missing = await fetch(base, { method: 'POST', body: '{}' });
+      assert.equal(missing.status, 400);
+      assert.deepEqual(await missing.json(), { error: 'name is required' });
+      const garbage = await fetch(base, { method: 'POST', body: '{nope' });
+      assert.equal(garbage.status, 400);
+      await garbage.body?.cancel();
+      const get = await fetch(base);
+      assert.equal(get.status, 405);
+      assert.equal(get.headers.get('allow'), 'POST');
+      await get.body?.cancel();
     } finally {
       await server.close();
     }

@@ -6,6 +6,22 @@ import { MetricsRegistry } from './registry.js';
 /** Answers a JSON route such as `/status`, synchronously or with a promise; the result is sent as JSON (bigints as strings). */
 export type JsonRoute = () => unknown;
 
+/** Answers a POST with a JSON body; throw `HttpError` to answer with a status of your choice. */
+export type JsonPostRoute = (body: unknown) => unknown;
+
+/** An error a route throws to answer with a specific status (400 for a bad request, say). */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The largest request body a POST route accepts. */
+const maxPostBodyBytes = 64 * 1024;
+
 export interface MetricsServerOptions {
   /** The exact address to bind; nothing else is listened on. Tests use 127.0.0.1. */
   readonly host: string;
@@ -14,6 +30,8 @@ export interface MetricsServerOptions {
   readonly registry: MetricsRegistry | Registry;
   /** Extra GET routes by exact path, e.g. `{'/status': () => store.status()}`. */
   readonly extraRoutes?: Readonly<Record<string, JsonRoute>>;
+  /** POST routes by exact path; the request body is parsed as JSON. */
+  readonly postRoutes?: Readonly<Record<string, JsonPostRoute>>;
 }
 
 export interface MetricsServer {
@@ -34,6 +52,7 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
   }
   const registry = options.registry instanceof MetricsRegistry ? options.registry.registry : options.registry;
   const routes = new Map<string, JsonRoute>(Object.entries(options.extraRoutes ?? {}));
+  const postRoutes = new Map<string, JsonPostRoute>(Object.entries(options.postRoutes ?? {}));
   for (const path of routes.keys()) {
     if (!path.startsWith('/') || path === '/metrics') {
       throw new RangeError(`serveMetrics: route ${JSON.stringify(path)} must start with "/" and not be /metrics`);
@@ -41,8 +60,9 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
   }
 
   const server = createServer((request, response) => {
-    handle(request, response, registry, routes).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
+    handle(request, response, registry, routes, postRoutes).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (!response.headersSent) sendJson(response, status, { error: error instanceof Error ? error.message : String(error) });
       else response.destroy();
     });
   });
@@ -75,15 +95,21 @@ async function handle(
   response: ServerResponse,
   registry: Registry,
   routes: ReadonlyMap<string, JsonRoute>,
+  postRoutes: ReadonlyMap<string, JsonPostRoute>,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const postRoute = postRoutes.get(path);
+  if (postRoute !== undefined && request.method === 'POST') {
+    sendJson(response, 200, await postRoute(await readJsonBody(request)));
+    return;
+  }
   const route = routes.get(path);
-  if (path !== '/metrics' && route === undefined) {
+  if (path !== '/metrics' && route === undefined && postRoute === undefined) {
     sendJson(response, 404, { error: `no route ${path}` });
     return;
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.setHeader('Allow', 'GET, HEAD');
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || (route === undefined && path !== '/metrics')) {
+    response.setHeader('Allow', route === undefined && path !== '/metrics' ? 'POST' : 'GET, HEAD');
     sendJson(response, 405, { error: `method ${request.method ?? ''} not allowed` });
     return;
   }
@@ -94,6 +120,23 @@ async function handle(
   const body = await registry.metrics();
   response.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(body) });
   response.end(body);
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxPostBodyBytes) throw new HttpError(413, `request body over ${maxPostBodyBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
 }
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {

@@ -112,6 +112,14 @@ describe('tide-pd', () => {
     assert.ok(schedulers.schedulers.length >= 2, JSON.stringify(schedulers));
     assert.ok(Array.isArray(((await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/operators`)).json()) as { operators: unknown[] }).operators));
     assert.match(await (await fetch(`http://127.0.0.1:${server.statusPort}/metrics`)).text(), /tidedb_pd_/);
+    // Steering: pause a scheduler, drain a store.
+    const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${server.statusPort}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const paused = (await (await post('/pd/api/v1/schedulers', { name: 'balance-leader-scheduler', enabled: false })).json()) as { schedulers: Array<{ name: string; enabled: boolean }> };
+    assert.equal(paused.schedulers.find((entry) => entry.name === 'balance-leader-scheduler')?.enabled, false);
+    assert.equal((await post('/pd/api/v1/schedulers', { name: 'nope', enabled: true })).status, 404);
+    assert.equal((await post('/pd/api/v1/stores/state', { storeId: '4', state: 'Offline' })).status, 200);
+    assert.equal((await client.getStore(4n))?.state, metapb.StoreState.Offline);
+    assert.equal((await post('/pd/api/v1/stores/state', { storeId: '4', state: 'Sideways' })).status, 400);
 
     // A restart keeps everything and never goes back in time or ids.
     const lastTimestamp = await client.getTimestamp();

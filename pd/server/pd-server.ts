@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../../common/log/index.js';
-import { createMetricsRegistry, serveMetrics, type MetricsServer } from '../../common/metrics/index.js';
+import { createMetricsRegistry, HttpError, serveMetrics, type MetricsServer } from '../../common/metrics/index.js';
 import { LevelEngine } from '../../kv/engine/level-engine.js';
 import * as pdRaftpb from '../../proto/gen/pd_raftpb.js';
+import * as metapb from '../../proto/gen/metapb.js';
 import * as pdpb from '../../proto/gen/pdpb.js';
 import { BasicCluster } from './cluster/cluster.js';
+import { ClusterError } from './cluster/errors.js';
 import { defaultScheduleConfig } from './cluster/types.js';
 import { parseInitialCluster, type PdConfig } from './config.js';
 import { GcSafePointStore } from './gc-safe-point.js';
@@ -140,6 +142,33 @@ export class PdServer implements PdServiceBackend {
         '/pd/api/v1/schedulers': () => ({ schedulers: this.coordinator?.schedulers() ?? [] }),
         '/pd/api/v1/operators': () => ({ operators: this.operators?.operators().map((operator) => operator.summary()) ?? [] }),
       },
+      postRoutes: {
+        // {"name": "balance-leader-scheduler", "enabled": false}: pause or resume a scheduler.
+        '/pd/api/v1/schedulers': (body) => {
+          const { name, enabled } = (body ?? {}) as { name?: unknown; enabled?: unknown };
+          if (typeof name !== 'string' || typeof enabled !== 'boolean') throw new HttpError(400, 'expected {"name": string, "enabled": boolean}');
+          const coordinator = this.requireLeader(this.coordinator);
+          if (!coordinator.setSchedulerEnabled(name, enabled)) throw new HttpError(404, `no scheduler named ${name}`);
+          return { schedulers: coordinator.schedulers() };
+        },
+        // {"storeId": "4", "state": "Offline"}: drain a store (Offline), bring it back (Up),
+        // or retire an empty one (Tombstone).
+        '/pd/api/v1/stores/state': async (body) => {
+          const { storeId, state } = (body ?? {}) as { storeId?: unknown; state?: unknown };
+          const states: Record<string, metapb.StoreState> = { Up: metapb.StoreState.Up, Offline: metapb.StoreState.Offline, Tombstone: metapb.StoreState.Tombstone };
+          if ((typeof storeId !== 'string' && typeof storeId !== 'number') || typeof state !== 'string' || states[state] === undefined) {
+            throw new HttpError(400, 'expected {"storeId": string, "state": "Up" | "Offline" | "Tombstone"}');
+          }
+          const cluster = this.requireLeader(this.leader?.cluster);
+          try {
+            const updated = await cluster.setStoreState(BigInt(storeId), states[state]);
+            return { storeId: updated.meta.id, state };
+          } catch (error) {
+            if (error instanceof ClusterError) throw new HttpError(400, error.message);
+            throw error;
+          }
+        },
+      },
     });
     this.statusPort = this.statusServer.port;
     this.logger.info({ clientPort: this.clientPort, peerPort: this.peerPort, statusPort: this.statusPort, members: members.length }, 'PD member started');
@@ -249,6 +278,11 @@ export class PdServer implements PdServiceBackend {
 
   leaderState(): LeaderState | undefined {
     return this.leader;
+  }
+
+  private requireLeader<T>(value: T | undefined): T {
+    if (value === undefined) throw new HttpError(503, `not the PD leader; the leader is ${this.members().leader?.clientUrls.join(',') ?? 'unknown'}`);
+    return value;
   }
 
   private storesJson(): unknown {
