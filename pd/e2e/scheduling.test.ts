@@ -8,8 +8,8 @@ import { createLogger } from '../../common/log/index.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as pdpb from '../../proto/gen/pdpb.js';
 import { PdClient } from '../client/pd-client.js';
-import { pdConfigSchema } from './config.js';
-import { PdServer } from './pd-server.js';
+import { pdConfigSchema } from '../server/config.js';
+import { PdServer } from '../server/pd-server.js';
 
 const logger = createLogger({ component: 'pd-test', level: 'silent' });
 const Voter = metapb.PeerRole.Voter;

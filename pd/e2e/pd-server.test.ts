@@ -9,8 +9,8 @@ import { createLogger } from '../../common/log/index.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import { PdClient } from '../client/pd-client.js';
 import { PdClientError } from '../client/errors.js';
-import { pdConfigSchema, type PdConfig } from './config.js';
-import { PdServer } from './pd-server.js';
+import { pdConfigSchema, type PdConfig } from '../server/config.js';
+import { PdServer } from '../server/pd-server.js';
 
 const logger = createLogger({ component: 'pd-test', level: 'silent' });
 
