@@ -6,6 +6,7 @@ import { asTimestamp, composeTimestamp, zeroTimestamp } from '../../common/ids.j
 import { SeededRandom } from '../../common/random.js';
 import { GcSafePointStore, gcSafePointDefaults } from './gc-safe-point.js';
 import { MemoryPdStorage, type PdStorage } from './storage.js';
+import { GatedStorage } from './test-storage.js';
 
 describe('GcSafePointStore', () => {
   test('starts at zero and moves forward', async () => {
@@ -72,22 +73,10 @@ describe('GcSafePointStore', () => {
   });
 
   test('a failed write leaves the old value and does not block later updates', async () => {
-    const inner = new MemoryPdStorage();
-    let failNext = false;
-    const storage: PdStorage = {
-      get: (key) => inner.get(key),
-      scan: (prefix) => inner.scan(prefix),
-      write: async (writes) => {
-        if (failNext) {
-          failNext = false;
-          throw new Error('disk full');
-        }
-        await inner.write(writes);
-      },
-    };
+    const storage = new GatedStorage();
     const store = new GcSafePointStore(storage);
     await store.update(asTimestamp(10n));
-    failNext = true;
+    storage.failNextWrite = true;
     await assert.rejects(store.update(asTimestamp(20n)), /disk full/);
     assert.equal(await store.get(), 10n);
     assert.deepEqual(await store.update(asTimestamp(30n)), { old: 10n, current: 30n });

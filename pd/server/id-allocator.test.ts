@@ -4,42 +4,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CodecError } from '../../common/errors.js';
 import { SeededRandom } from '../../common/random.js';
 import { IdAllocator, IdAllocatorNotServingError, idAllocatorDefaults, IdCountError, maxIdsPerAllocation } from './id-allocator.js';
-import { MemoryPdStorage, type PdStorage, type PdWrite } from './storage.js';
+import { MemoryPdStorage, type PdStorage } from './storage.js';
+import { GatedStorage } from './test-storage.js';
 
-/** Memory storage whose writes can be held back, and which yields a turn per write. */
-class GatedStorage implements PdStorage {
-  readonly inner = new MemoryPdStorage();
-  writesStarted = 0;
-  private gate: Promise<void> | undefined;
-  private openGate: (() => void) | undefined;
-
-  hold(): void {
-    this.gate = new Promise((resolve) => {
-      this.openGate = resolve;
-    });
-  }
-
-  release(): void {
-    this.openGate?.();
-    this.gate = undefined;
-    this.openGate = undefined;
-  }
-
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(key);
-  }
-
-  scan(prefix: string): Promise<Array<{ readonly key: string; readonly value: Uint8Array }>> {
-    return this.inner.scan(prefix);
-  }
-
-  async write(writes: readonly PdWrite[]): Promise<void> {
-    this.writesStarted++;
-    if (this.gate !== undefined) await this.gate;
-    await nextTurn();
-    await this.inner.write(writes);
-  }
-}
 
 async function storedEnd(storage: PdStorage): Promise<bigint> {
   const bytes = await storage.get(idAllocatorDefaults.storageKey);
@@ -210,19 +177,8 @@ describe('IdAllocator', () => {
   });
 
   test('a failed batch write reaches the waiting callers, and the next call retries', async () => {
-    const inner = new MemoryPdStorage();
-    let failNext = true;
-    const storage: PdStorage = {
-      get: (key) => inner.get(key),
-      scan: (prefix) => inner.scan(prefix),
-      write: async (writes) => {
-        if (failNext) {
-          failNext = false;
-          throw new Error('disk full');
-        }
-        await inner.write(writes);
-      },
-    };
+    const storage = new GatedStorage();
+    storage.failNextWrite = true;
     const allocator = new IdAllocator({ storage });
     await allocator.initialize();
     await assert.rejects(allocator.alloc(), /disk full/);

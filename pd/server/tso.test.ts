@@ -4,7 +4,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CodecError } from '../../common/errors.js';
 import { logicalOf, physicalMsOf } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
-import { MemoryPdStorage, type PdStorage, type PdWrite } from './storage.js';
+import { MemoryPdStorage, type PdStorage } from './storage.js';
+import { GatedStorage } from './test-storage.js';
 import { maxTimestampsPerRequest, TimestampOracle, TsoCountError, TsoNotServingError, tsoDefaults, type TimestampOracleOptions, type TimestampRange } from './tso.js';
 
 /** A fake wall clock; `sleep` moves it forward unless the test freezes it. */
@@ -26,45 +27,6 @@ class FakeTime {
   };
 }
 
-/**
- * Memory storage whose writes can be held back until the test releases them, and
- * which otherwise yields a few event-loop turns per write so concurrent callers pile up.
- */
-class GatedStorage implements PdStorage {
-  readonly inner = new MemoryPdStorage();
-  /** Writes started, counted when they begin rather than when they land. */
-  writesStarted = 0;
-  private gate: Promise<void> | undefined;
-  private openGate: (() => void) | undefined;
-
-  hold(): void {
-    this.gate = new Promise((resolve) => {
-      this.openGate = resolve;
-    });
-  }
-
-  release(): void {
-    this.openGate?.();
-    this.gate = undefined;
-    this.openGate = undefined;
-  }
-
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(key);
-  }
-
-  scan(prefix: string): Promise<Array<{ readonly key: string; readonly value: Uint8Array }>> {
-    return this.inner.scan(prefix);
-  }
-
-  async write(writes: readonly PdWrite[]): Promise<void> {
-    this.writesStarted++;
-    if (this.gate !== undefined) await this.gate;
-    await nextTurn();
-    await nextTurn();
-    await this.inner.write(writes);
-  }
-}
 
 function newOracle(storage: PdStorage, time: FakeTime, options: Partial<TimestampOracleOptions> = {}): TimestampOracle {
   return new TimestampOracle({ storage, clock: time.clock, sleep: time.sleep, ...options });
@@ -127,7 +89,7 @@ describe('TimestampOracle', () => {
     for (const seed of [1, 2, 3]) {
       const random = new SeededRandom(seed);
       const time = new FakeTime(1_700_000_000_000);
-      const storage = new GatedStorage();
+      const storage = new GatedStorage({ turnsPerWrite: 2 });
       const oracle = newOracle(storage, time);
       await oracle.initialize();
       const inResponseOrder: TimestampRange[] = [];
@@ -279,7 +241,7 @@ describe('TimestampOracle', () => {
 
   test('resign stops serving, also for callers waiting on a save', async () => {
     const time = new FakeTime(100_000);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     const oracle = newOracle(storage, time);
     await mustNotServe(oracle.getTimestamps(1));
     await oracle.initialize();
@@ -319,7 +281,7 @@ describe('TimestampOracle', () => {
 
   test('an initialize overtaken by resign does not serve', async () => {
     const time = new FakeTime(100_000);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     const oracle = newOracle(storage, time);
     storage.hold();
     const initializing = oracle.initialize();
@@ -335,7 +297,7 @@ describe('TimestampOracle', () => {
 
   test('a new term waits for the old term\'s save, so the saved bound never shrinks', async () => {
     const time = new FakeTime(200_000);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     const oracle = newOracle(storage, time);
     await oracle.initialize();
     const before = await oracle.getTimestamps(1);
@@ -359,7 +321,7 @@ describe('TimestampOracle', () => {
 
   test('leader changes between two oracles on one storage never repeat a timestamp (seeded)', async () => {
     const random = new SeededRandom(7);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     // Two members with skewed clocks: the second runs up to two seconds behind.
     const baseMs = 5_000_000;
     const times = [new FakeTime(baseMs), new FakeTime(baseMs - 2_000)];
@@ -419,7 +381,7 @@ describe('TimestampOracle', () => {
 
   test('one save per window, not per request', async () => {
     const time = new FakeTime(1_000_000);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     const oracle = newOracle(storage, time);
     await oracle.initialize();
     assert.equal(storage.writesStarted, 1);
@@ -442,7 +404,7 @@ describe('TimestampOracle', () => {
 
   test('many callers past the window share one save', async () => {
     const time = new FakeTime(1_000_000);
-    const storage = new GatedStorage();
+    const storage = new GatedStorage({ turnsPerWrite: 2 });
     const oracle = newOracle(storage, time);
     await oracle.initialize();
     await oracle.getTimestamps(1);
