@@ -10,7 +10,9 @@ import { CodecError } from '../../common/errors.js';
  * index order.
  */
 const raftPrefix = 0x01;
-const regionMetaPrefix = 0x02;
+/** The first byte of every region-state key: region states form one contiguous range. */
+export const regionStatePrefix = 0x02;
+const regionMetaPrefix = regionStatePrefix;
 const logSuffix = 0x01;
 const raftStateSuffix = 0x02;
 const applyStateSuffix = 0x03;

@@ -1,0 +1,123 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SeededRandom } from '../../common/random.js';
+import * as metapb from '../../proto/gen/metapb.js';
+import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
+import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
+import { ColumnFamily } from '../engine/engine.js';
+import { MemoryEngine } from '../engine/memory-engine.js';
+import { RegionError } from './region-errors.js';
+import { initialRegion, RaftStore, type StoreTransport } from './raft-store.js';
+
+const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
+const bytes = (value: string) => Buffer.from(value);
+
+/** Stores in one process; a store in `cut` neither sends nor receives (isolated). */
+class Network implements StoreTransport {
+  static readonly shared = new Map<bigint, RaftStore>();
+  static readonly cut = new Set<bigint>();
+  constructor(private readonly from: bigint) {}
+  send(to: bigint, messages: readonly raftServerpb.RaftMessage[]): void {
+    if (Network.cut.has(to) || Network.cut.has(this.from)) return;
+    const store = Network.shared.get(to);
+    // Deliver asynchronously, as a network would.
+    if (store !== undefined) {
+      setImmediate(() => {
+        for (const message of messages) store.receive(message);
+      });
+    }
+  }
+}
+
+function putCommand(region: metapb.Region, key: string, value: string): raftCmdpb.RaftCmdRequest {
+  return {
+    header: { regionId: region.id, regionEpoch: region.regionEpoch!, term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
+    requests: [{ cmd: { $case: 'put', value: { cf: ColumnFamily.default, key: bytes(key), value: bytes(value) } } }],
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('RaftStore: three stores, one region', () => {
+  const random = new SeededRandom(3);
+  const engines = new Map<bigint, MemoryEngine>([1n, 2n, 3n].map((id) => [id, new MemoryEngine()]));
+  const region = initialRegion(1n, [1n, 2n, 3n].map((storeId) => metapb.Peer.create({ id: 10n + storeId, storeId, role: metapb.PeerRole.Voter })));
+  const stores = new Map<bigint, RaftStore>();
+
+  function startStore(storeId: bigint): RaftStore {
+    const store = new RaftStore({ storeId, engine: engines.get(storeId)!, transport: new Network(storeId), random: () => random.nextFloat(), tickIntervalMs: 20, electionTicks: 10, heartbeatTicks: 2 });
+    stores.set(storeId, store);
+    Network.shared.set(storeId, store);
+    store.start();
+    return store;
+  }
+
+  after(async () => {
+    for (const store of stores.values()) await store.stop();
+    Network.shared.clear();
+    Network.cut.clear();
+  });
+
+  const leaderStore = () => [...stores.values()].find((store) => store.peer(1n)?.isLeader() === true && !Network.cut.has(store.storeId));
+
+  test('elects a leader, replicates writes to every store, and rejects bad commands with region errors', async () => {
+    for (const storeId of [1n, 2n, 3n]) await startStore(storeId).bootstrapRegion(region);
+    const leader = await waitFor('a leader', leaderStore);
+    const response = await leader.propose(putCommand(region, 'k1', 'v1'));
+    assert.equal(response.header?.error, undefined);
+    for (const [storeId, engine] of engines) await waitFor(`store ${storeId} to apply`, () => (engine.getSync(ColumnFamily.default, bytes('k1')) !== undefined ? true : undefined));
+
+    const follower = [...stores.values()].find((store) => store !== leader)!;
+    const refused = await follower.propose(putCommand(region, 'k2', 'v2'));
+    assert.equal(refused.header?.error?.notLeader?.leader?.storeId, leader.storeId);
+
+    const stale = await leader.propose(putCommand({ ...region, regionEpoch: { confVer: 1n, version: 0n } }, 'k3', 'v3'));
+    assert.ok(stale.header?.error?.epochNotMatch !== undefined);
+    assert.equal((await stores.get(1n)!.propose({ ...putCommand(region, 'k', 'v'), header: { ...putCommand(region, 'k', 'v').header!, regionId: 99n } })).header?.error?.regionNotFound?.regionId, 99n);
+
+    await leader.readBarrier(1n, region.regionEpoch);
+    await assert.rejects(follower.readBarrier(1n, region.regionEpoch), (error: unknown) => error instanceof RegionError && error.error.notLeader !== undefined);
+  });
+
+  test('the leader store is cut off: a new leader serves, the old one cannot commit, nothing acknowledged is lost', async () => {
+    const oldLeader = await waitFor('a leader', leaderStore);
+    for (let index = 0; index < 20; index++) assert.equal((await oldLeader.propose(putCommand(region, `a${index}`, `${index}`))).header?.error, undefined);
+    Network.cut.add(oldLeader.storeId);
+    // The isolated leader's proposal cannot commit; it ends stale or not-leader.
+    const orphan = oldLeader.propose(putCommand(region, 'orphan', 'x'));
+    const newLeader = await waitFor('a new leader', () => [...stores.values()].find((store) => store !== oldLeader && store.peer(1n)?.isLeader() === true));
+    for (let index = 0; index < 20; index++) assert.equal((await newLeader.propose(putCommand(region, `b${index}`, `${index}`))).header?.error, undefined);
+    Network.cut.delete(oldLeader.storeId);
+    const orphanResult = await orphan;
+    assert.ok(orphanResult.header?.error !== undefined, 'a proposal from a minority leader must not succeed');
+    // Healed: every store converges on the majority's log.
+    for (const [storeId, engine] of engines) {
+      await waitFor(`store ${storeId} to catch up`, () => (engine.getSync(ColumnFamily.default, bytes('b19')) !== undefined ? true : undefined));
+      for (let index = 0; index < 20; index++) assert.equal(text(engine.getSync(ColumnFamily.default, bytes(`a${index}`))), `${index}`);
+      assert.equal(engine.getSync(ColumnFamily.default, bytes('orphan')), undefined);
+    }
+  });
+
+  test('a store restarted from its engine recovers its region and catches up', async () => {
+    const victim = [...stores.values()].find((store) => !store.peer(1n)!.isLeader())!;
+    await victim.stop();
+    Network.shared.delete(victim.storeId);
+    const leader = await waitFor('a leader', leaderStore);
+    assert.equal((await leader.propose(putCommand(region, 'during-restart', 'x'))).header?.error, undefined);
+    const restarted = new RaftStore({ storeId: victim.storeId, engine: engines.get(victim.storeId)!, transport: new Network(victim.storeId), random: () => random.nextFloat(), tickIntervalMs: 20, electionTicks: 10, heartbeatTicks: 2 });
+    assert.equal(await restarted.loadRegions(), 1);
+    stores.set(victim.storeId, restarted);
+    Network.shared.set(victim.storeId, restarted);
+    restarted.start();
+    await waitFor('the restarted store to catch up', () => (engines.get(victim.storeId)!.getSync(ColumnFamily.default, bytes('during-restart')) !== undefined ? true : undefined));
+  });
+});

@@ -1,0 +1,346 @@
+import { compareBytes } from '../../common/codec/bytes.js';
+import * as metapb from '../../proto/gen/metapb.js';
+import * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
+import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
+import { allColumnFamilies, type ColumnFamily, type Engine, type WriteBatch } from '../engine/engine.js';
+import { decodeConfChange } from '../raft/conf-change.js';
+import { messageToProto } from '../raft/convert.js';
+import { ProposalDroppedError } from '../raft/errors.js';
+import { RawNode } from '../raft/raw-node.js';
+import { ConfChangeType, EntryType, type Message, Role } from '../raft/types.js';
+import { regionStateKey } from '../raftlog/keys.js';
+import { PeerStorage } from '../raftlog/peer-storage.js';
+import { ColumnFamily as CF } from '../engine/engine.js';
+import { epochNotMatchError, keyNotInRegionError, notLeaderError, RegionError, staleCommandError } from './region-errors.js';
+
+export interface RegionPeerOptions {
+  readonly engine: Engine;
+  readonly storeId: bigint;
+  readonly clock: () => number;
+  readonly random: () => number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** How long a leader may serve reads locally after a quorum acknowledged its proposal; below the election timeout. */
+  readonly leaseDurationMs: number;
+}
+
+type Resolve<T> = (value: T) => void;
+
+interface PendingProposal {
+  readonly index: number;
+  readonly term: number;
+  readonly proposedAtMs: number;
+  readonly resolve: Resolve<raftCmdpb.RaftCmdResponse>;
+}
+
+interface PendingRead {
+  readonly resolve: Resolve<void>;
+  readonly reject: (error: unknown) => void;
+  /** Set once Raft confirmed the read index. */
+  index?: number;
+}
+
+const columnFamilies = new Set<string>(allColumnFamilies);
+
+function asColumnFamily(name: string): ColumnFamily {
+  const cf = name === '' ? CF.default : name;
+  if (!columnFamilies.has(cf)) throw new RegionError({ message: `unknown column family "${name}"` });
+  return cf as ColumnFamily;
+}
+
+function inRegion(key: Uint8Array, region: metapb.Region): boolean {
+  return compareBytes(key, region.startKey) >= 0 && (region.endKey.length === 0 || compareBytes(key, region.endKey) < 0);
+}
+
+/** Work a Ready left for after its batch is durable: messages to send, callbacks to run. */
+export interface ReadyOutcome {
+  readonly messages: raftServerpb.RaftMessage[];
+  readonly afterWrite: () => void;
+}
+
+/**
+ * One peer of a region on this store: the region's meta and epoch, its Raft node over a
+ * PeerStorage, the proposals waiting to apply, and the reads waiting for a read index.
+ * The store's loop drives it: `collectReady` adds the peer's Raft state and the writes
+ * of its committed commands to the loop's batch; once that batch is durable the loop
+ * sends the messages and runs `afterWrite`.
+ */
+export class RegionPeer {
+  region: metapb.Region;
+  readonly peer: metapb.Peer;
+  readonly node: RawNode;
+  readonly storage: PeerStorage;
+  /** Set when a conf change removed this peer: the store destroys it. */
+  removed = false;
+  private readonly options: RegionPeerOptions;
+  private proposals: PendingProposal[] = [];
+  private readonly reads = new Map<string, PendingRead>();
+  private nextReadId = 0;
+  private leaseExpiresAtMs = 0;
+  private leaseTerm = 0;
+  /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
+  private appliedTerm = 0;
+
+  constructor(options: RegionPeerOptions, region: metapb.Region, peer: metapb.Peer) {
+    this.options = options;
+    this.region = region;
+    this.peer = peer;
+    const voters = region.peers.filter((member) => member.role === metapb.PeerRole.Voter).map((member) => Number(member.id));
+    const learners = region.peers.filter((member) => member.role === metapb.PeerRole.Learner).map((member) => Number(member.id));
+    this.storage = PeerStorage.load(options.engine, region.id, { voters, learners });
+    this.node = new RawNode({
+      id: Number(peer.id),
+      electionTick: options.electionTicks,
+      heartbeatTick: options.heartbeatTicks,
+      storage: this.storage,
+      applied: this.storage.applied,
+      random: options.random,
+      checkQuorum: true,
+      preVote: true,
+    });
+  }
+
+  get regionId(): bigint {
+    return this.region.id;
+  }
+
+  isLeader(): boolean {
+    return this.node.raft.role === Role.Leader;
+  }
+
+  leader(): metapb.Peer | undefined {
+    const leaderId = this.node.raft.leaderId;
+    return this.region.peers.find((member) => Number(member.id) === leaderId);
+  }
+
+  /** Writes the region's meta (its local state) into `batch`. */
+  persistRegion(batch: WriteBatch): void {
+    const state: raftServerpb.RegionLocalState = { state: this.removed ? raftServerpb.PeerState.Tombstone : raftServerpb.PeerState.Normal, region: this.region };
+    batch.put(CF.raft, regionStateKey(this.region.id), raftServerpb.RegionLocalState.encode(state).finish());
+  }
+
+  // --- commands ---
+
+  /** Checks the command's epoch and keys against the region; throws RegionError. */
+  private checkCommand(command: raftCmdpb.RaftCmdRequest): void {
+    const epoch = command.header?.regionEpoch;
+    const current = this.region.regionEpoch;
+    const isAdmin = command.adminRequest !== undefined;
+    // Writes care about the key range (version); membership changes care about conf_ver too.
+    const stale =
+      epoch === undefined ||
+      current === undefined ||
+      epoch.version !== current.version ||
+      (isAdmin && epoch.confVer !== current.confVer);
+    if (stale) throw new RegionError(epochNotMatchError(`epoch of region ${this.region.id} is stale`, [this.region]));
+    for (const request of command.requests) {
+      const cmd = request.cmd;
+      const key = cmd?.$case === 'put' || cmd?.$case === 'delete' ? cmd.value.key : undefined;
+      if (key !== undefined && !inRegion(key, this.region)) throw new RegionError(keyNotInRegionError(key, this.region));
+    }
+  }
+
+  /** Proposes a command; resolves with its response once applied here (or with a region error). */
+  propose(command: raftCmdpb.RaftCmdRequest): Promise<raftCmdpb.RaftCmdResponse> {
+    return new Promise((resolve) => {
+      const fail = (error: unknown) => resolve(errorResponse(error, this.node.raft.term));
+      if (!this.isLeader()) return fail(new RegionError(notLeaderError(this.region.id, this.leader())));
+      try {
+        this.checkCommand(command);
+        const admin = command.adminRequest?.cmd;
+        if (admin?.$case === 'transferLeader') {
+          // Not replicated: the leader starts the transfer and answers at once.
+          const target = admin.value.peer;
+          if (target !== undefined) this.node.transferLeader(Number(target.id));
+          return resolve(okResponse(this.node.raft.term, { cmd: { $case: 'transferLeader', value: {} } }));
+        }
+        if (admin?.$case === 'changePeer') {
+          const change = admin.value;
+          if (change.peer === undefined) throw new RegionError({ message: 'ChangePeer needs a peer' });
+          this.node.proposeConfChange({ type: change.changeType as ConfChangeType, nodeId: Number(change.peer.id), context: metapb.Peer.encode(change.peer).finish() });
+        } else {
+          this.node.propose(raftCmdpb.RaftCmdRequest.encode(command).finish());
+        }
+      } catch (error) {
+        return fail(error instanceof ProposalDroppedError ? new RegionError(notLeaderError(this.region.id, this.leader())) : error);
+      }
+      const raft = this.node.raft;
+      this.proposals.push({ index: raft.raftLog.lastIndex(), term: raft.term, proposedAtMs: this.options.clock(), resolve });
+    });
+  }
+
+  /**
+   * Resolves when a read on this peer is linearizable: at once under the leader lease,
+   * otherwise after a ReadIndex round and once this peer has applied that index.
+   */
+  readBarrier(epoch: metapb.RegionEpoch | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.isLeader()) return reject(new RegionError(notLeaderError(this.region.id, this.leader())));
+      if (epoch === undefined || this.region.regionEpoch === undefined || epoch.version !== this.region.regionEpoch.version) {
+        return reject(new RegionError(epochNotMatchError(`epoch of region ${this.region.id} is stale`, [this.region])));
+      }
+      const raft = this.node.raft;
+      if (this.leaseTerm === raft.term && this.appliedTerm === raft.term && this.options.clock() < this.leaseExpiresAtMs) return resolve();
+      const id = `${this.peer.id}:${this.nextReadId++}`;
+      this.reads.set(id, { resolve, reject });
+      this.node.readIndex(new TextEncoder().encode(id));
+    });
+  }
+
+  // --- driving ---
+
+  tick(): void {
+    this.node.tick();
+  }
+
+  step(message: Message): void {
+    this.node.step(message);
+  }
+
+  hasReady(): boolean {
+    return this.node.hasReady();
+  }
+
+  /**
+   * Adds this peer's Ready to the loop's batch: log entries and hard state, then the
+   * writes of committed commands and the applied index (apply rides in the same batch:
+   * one synced write per loop iteration covers both).
+   */
+  collectReady(batch: WriteBatch): ReadyOutcome {
+    const ready = this.node.ready();
+    this.storage.append(batch, ready.entries);
+    if (ready.hardState !== undefined) this.storage.setHardState(batch, ready.hardState);
+    const results: Array<{ index: number; term: number; response: raftCmdpb.RaftCmdResponse }> = [];
+    for (const entry of ready.committedEntries) {
+      results.push({ index: entry.index, term: entry.term, response: this.applyEntry(batch, entry.type, entry.data) });
+    }
+    const last = ready.committedEntries[ready.committedEntries.length - 1];
+    if (last !== undefined) this.storage.setApplied(batch, last.index);
+    const messages = ready.messages.map((message) => this.wrap(message));
+    const readStates = ready.readStates;
+    const roleChanged = ready.softState !== undefined;
+    return {
+      messages,
+      afterWrite: () => {
+        this.node.advance(ready);
+        // Only now are the applied writes in the engine, where local reads look.
+        if (last !== undefined) this.appliedTerm = last.term;
+        for (const result of results) this.finishProposal(result.index, result.term, result.response);
+        for (const state of readStates) {
+          const read = this.reads.get(new TextDecoder().decode(state.requestContext));
+          if (read !== undefined) read.index = state.index;
+        }
+        this.serveReads();
+        if (roleChanged && !this.isLeader()) this.failAll(staleCommandError(`peer ${this.peer.id} is no longer the leader of region ${this.region.id}`));
+      },
+    };
+  }
+
+  private wrap(message: Message): raftServerpb.RaftMessage {
+    const toPeer = this.region.peers.find((member) => Number(member.id) === message.to);
+    return {
+      regionId: this.region.id,
+      fromPeer: this.peer,
+      ...(toPeer === undefined ? {} : { toPeer }),
+      message: messageToProto(message),
+      ...(this.region.regionEpoch === undefined ? {} : { regionEpoch: this.region.regionEpoch }),
+      isTombstone: false,
+      startKey: this.region.startKey,
+      endKey: this.region.endKey,
+    };
+  }
+
+  private applyEntry(batch: WriteBatch, type: number, data: Uint8Array): raftCmdpb.RaftCmdResponse {
+    const term = this.node.raft.term;
+    if (type === EntryType.ConfChange) return this.applyConfChange(batch, data);
+    // An empty entry: the no-op a new leader appends.
+    if (data.length === 0) return okResponse(term);
+    const command = raftCmdpb.RaftCmdRequest.decode(data);
+    try {
+      this.checkCommand(command);
+    } catch (error) {
+      return errorResponse(error, term);
+    }
+    const admin = command.adminRequest?.cmd;
+    if (admin?.$case === 'compactLog') {
+      const index = Number(admin.value.compactIndex);
+      if (index > this.storage.firstIndex() - 1 && index <= this.storage.applied) this.storage.compactTo(batch, index);
+      return okResponse(term, { cmd: { $case: 'compactLog', value: {} } });
+    }
+    const responses: raftCmdpb.Response[] = [];
+    for (const request of command.requests) {
+      const cmd = request.cmd;
+      switch (cmd?.$case) {
+        case 'put':
+          batch.put(asColumnFamily(cmd.value.cf), cmd.value.key, cmd.value.value);
+          responses.push({ cmd: { $case: 'put', value: {} } });
+          break;
+        case 'delete':
+          batch.delete(asColumnFamily(cmd.value.cf), cmd.value.key);
+          responses.push({ cmd: { $case: 'delete', value: {} } });
+          break;
+        default:
+          return errorResponse(new RegionError({ message: `command ${cmd?.$case ?? 'empty'} is not supported in a write` }), term);
+      }
+    }
+    return { header: { uuid: Buffer.alloc(0), currentTerm: BigInt(term) }, responses };
+  }
+
+  private applyConfChange(batch: WriteBatch, data: Uint8Array): raftCmdpb.RaftCmdResponse {
+    const change = decodeConfChange(data);
+    const peer = metapb.Peer.decode(change.context);
+    const peers = this.region.peers.filter((member) => member.id !== peer.id);
+    if (change.type === ConfChangeType.AddNode) peers.push({ ...peer, role: metapb.PeerRole.Voter });
+    else if (change.type === ConfChangeType.AddLearnerNode) peers.push({ ...peer, role: metapb.PeerRole.Learner });
+    const epoch = this.region.regionEpoch ?? { confVer: 0n, version: 0n };
+    this.region = { ...this.region, peers, regionEpoch: { ...epoch, confVer: epoch.confVer + 1n } };
+    const confState = this.node.applyConfChange(change);
+    this.storage.setConfState(confState);
+    if (change.type === ConfChangeType.RemoveNode && peer.id === this.peer.id) this.removed = true;
+    this.persistRegion(batch);
+    return okResponse(this.node.raft.term, { cmd: { $case: 'changePeer', value: { region: this.region } } });
+  }
+
+  private finishProposal(index: number, term: number, response: raftCmdpb.RaftCmdResponse): void {
+    while (this.proposals.length > 0 && this.proposals[0]!.index <= index) {
+      const proposal = this.proposals.shift()!;
+      if (proposal.index === index && proposal.term === term) {
+        // A quorum accepted an entry proposed at proposedAtMs: no other leader can have
+        // been elected before that time plus the lease (which is below the election timeout).
+        if (this.isLeader() && term === this.node.raft.term) {
+          this.leaseTerm = term;
+          this.leaseExpiresAtMs = Math.max(this.leaseExpiresAtMs, proposal.proposedAtMs + this.options.leaseDurationMs);
+        }
+        proposal.resolve(response);
+      } else {
+        proposal.resolve(errorResponse(new RegionError(staleCommandError(`command proposed at ${proposal.term}/${proposal.index} was overwritten`)), term));
+      }
+    }
+  }
+
+  private serveReads(): void {
+    for (const [id, read] of this.reads) {
+      if (read.index !== undefined && this.storage.applied >= read.index) {
+        this.reads.delete(id);
+        read.resolve();
+      }
+    }
+  }
+
+  private failAll(error: ReturnType<typeof staleCommandError>): void {
+    for (const proposal of this.proposals) proposal.resolve(errorResponse(new RegionError(error), this.node.raft.term));
+    this.proposals = [];
+    for (const read of this.reads.values()) read.reject(new RegionError(notLeaderError(this.region.id, this.leader())));
+    this.reads.clear();
+    this.leaseExpiresAtMs = 0;
+  }
+}
+
+function okResponse(term: number, adminResponse?: raftCmdpb.AdminResponse): raftCmdpb.RaftCmdResponse {
+  return { header: { uuid: Buffer.alloc(0), currentTerm: BigInt(term) }, responses: [], ...(adminResponse === undefined ? {} : { adminResponse }) };
+}
+
+function errorResponse(error: unknown, term: number): raftCmdpb.RaftCmdResponse {
+  const regionError = error instanceof RegionError ? error.error : { message: error instanceof Error ? error.message : String(error) };
+  return { header: { error: regionError, uuid: Buffer.alloc(0), currentTerm: BigInt(term) }, responses: [] };
+}
