@@ -27,13 +27,22 @@ export class MvccStore {
   }
 
   /**
+   * Runs a write command on a snapshot and returns what it would write, without writing
+   * it: the raftstore replicates the modifications instead.
+   */
+  async compute<T>(command: (reader: MvccReader, txn: MvccTxn) => Promise<T>): Promise<{ result: T; txn: MvccTxn }> {
+    const txn = new MvccTxn();
+    const result = await this.read((reader) => command(reader, txn));
+    return { result, txn };
+  }
+
+  /**
    * Runs a write command on a snapshot and applies what it wrote atomically. If the
    * command throws, nothing is written. Callers must serialize commands on the same
    * keys (latches): the snapshot is read before the write lands.
    */
   async write<T>(command: (reader: MvccReader, txn: MvccTxn) => Promise<T>, options: { sync?: boolean } = {}): Promise<T> {
-    const txn = new MvccTxn();
-    const result = await this.read((reader) => command(reader, txn));
+    const { result, txn } = await this.compute(command);
     if (!txn.isEmpty) {
       const batch = this.engine.newBatch();
       txn.writeTo(batch);

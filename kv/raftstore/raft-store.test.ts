@@ -1,34 +1,15 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededRandom } from '../../common/random.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
-import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { ColumnFamily } from '../engine/engine.js';
-import { MemoryEngine } from '../engine/memory-engine.js';
 import { RegionError } from './region-errors.js';
-import { initialRegion, RaftStore, type StoreTransport } from './raft-store.js';
+import { initialRegion, type RaftStore } from './raft-store.js';
+import { TestStores, waitFor } from './test-stores.js';
 
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
 const bytes = (value: string) => Buffer.from(value);
-
-/** Stores in one process; a store in `cut` neither sends nor receives (isolated). */
-class Network implements StoreTransport {
-  static readonly shared = new Map<bigint, RaftStore>();
-  static readonly cut = new Set<bigint>();
-  constructor(private readonly from: bigint) {}
-  send(to: bigint, messages: readonly raftServerpb.RaftMessage[]): void {
-    if (Network.cut.has(to) || Network.cut.has(this.from)) return;
-    const store = Network.shared.get(to);
-    // Deliver asynchronously, as a network would.
-    if (store !== undefined) {
-      setImmediate(() => {
-        for (const message of messages) store.receive(message);
-      });
-    }
-  }
-}
 
 function putCommand(region: metapb.Region, key: string, value: string): raftCmdpb.RaftCmdRequest {
   return {
@@ -37,37 +18,15 @@ function putCommand(region: metapb.Region, key: string, value: string): raftCmdp
   };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('RaftStore: three stores, one region', () => {
-  const random = new SeededRandom(3);
-  const engines = new Map<bigint, MemoryEngine>([1n, 2n, 3n].map((id) => [id, new MemoryEngine()]));
+  const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(3));
+  const engines = cluster.engines;
+  const stores = cluster.stores;
   const region = initialRegion(1n, [1n, 2n, 3n].map((storeId) => metapb.Peer.create({ id: 10n + storeId, storeId, role: metapb.PeerRole.Voter })));
-  const stores = new Map<bigint, RaftStore>();
+  const startStore = (storeId: bigint): RaftStore => cluster.start(storeId);
+  after(() => cluster.stopAll());
 
-  function startStore(storeId: bigint): RaftStore {
-    const store = new RaftStore({ storeId, engine: engines.get(storeId)!, transport: new Network(storeId), random: () => random.nextFloat(), tickIntervalMs: 20, electionTicks: 10, heartbeatTicks: 2 });
-    stores.set(storeId, store);
-    Network.shared.set(storeId, store);
-    store.start();
-    return store;
-  }
-
-  after(async () => {
-    for (const store of stores.values()) await store.stop();
-    Network.shared.clear();
-    Network.cut.clear();
-  });
-
-  const leaderStore = () => [...stores.values()].find((store) => store.peer(1n)?.isLeader() === true && !Network.cut.has(store.storeId));
+  const leaderStore = () => cluster.leaderOf(1n);
 
   test('elects a leader, replicates writes to every store, and rejects bad commands with region errors', async () => {
     for (const storeId of [1n, 2n, 3n]) await startStore(storeId).bootstrapRegion(region);
@@ -91,12 +50,12 @@ describe('RaftStore: three stores, one region', () => {
   test('the leader store is cut off: a new leader serves, the old one cannot commit, nothing acknowledged is lost', async () => {
     const oldLeader = await waitFor('a leader', leaderStore);
     for (let index = 0; index < 20; index++) assert.equal((await oldLeader.propose(putCommand(region, `a${index}`, `${index}`))).header?.error, undefined);
-    Network.cut.add(oldLeader.storeId);
+    cluster.cut.add(oldLeader.storeId);
     // The isolated leader's proposal cannot commit; it ends stale or not-leader.
     const orphan = oldLeader.propose(putCommand(region, 'orphan', 'x'));
     const newLeader = await waitFor('a new leader', () => [...stores.values()].find((store) => store !== oldLeader && store.peer(1n)?.isLeader() === true));
     for (let index = 0; index < 20; index++) assert.equal((await newLeader.propose(putCommand(region, `b${index}`, `${index}`))).header?.error, undefined);
-    Network.cut.delete(oldLeader.storeId);
+    cluster.cut.delete(oldLeader.storeId);
     const orphanResult = await orphan;
     assert.ok(orphanResult.header?.error !== undefined, 'a proposal from a minority leader must not succeed');
     // Healed: every store converges on the majority's log.
@@ -109,15 +68,11 @@ describe('RaftStore: three stores, one region', () => {
 
   test('a store restarted from its engine recovers its region and catches up', async () => {
     const victim = [...stores.values()].find((store) => !store.peer(1n)!.isLeader())!;
-    await victim.stop();
-    Network.shared.delete(victim.storeId);
+    await cluster.stop(victim.storeId);
     const leader = await waitFor('a leader', leaderStore);
     assert.equal((await leader.propose(putCommand(region, 'during-restart', 'x'))).header?.error, undefined);
-    const restarted = new RaftStore({ storeId: victim.storeId, engine: engines.get(victim.storeId)!, transport: new Network(victim.storeId), random: () => random.nextFloat(), tickIntervalMs: 20, electionTicks: 10, heartbeatTicks: 2 });
+    const restarted = cluster.start(victim.storeId);
     assert.equal(await restarted.loadRegions(), 1);
-    stores.set(victim.storeId, restarted);
-    Network.shared.set(victim.storeId, restarted);
-    restarted.start();
     await waitFor('the restarted store to catch up', () => (engines.get(victim.storeId)!.getSync(ColumnFamily.default, bytes('during-restart')) !== undefined ? true : undefined));
   });
 });

@@ -48,6 +48,18 @@ function asColumnFamily(name: string): ColumnFamily {
   return cf as ColumnFamily;
 }
 
+/**
+ * The key a write is routed by. Region boundaries live in the encoded key space of
+ * transactional data (memcomparable user keys, as the client encodes them to look
+ * regions up): lock and latest keys are exactly that, write and default keys are that
+ * plus an 8-byte timestamp (and sort inside the same region, encodings being
+ * prefix-free). Raw keys route as themselves.
+ */
+export function routingKey(cf: string, key: Uint8Array): Uint8Array {
+  if (cf === CF.write || cf === CF.default || cf === '') return key.length > 8 ? key.subarray(0, key.length - 8) : key;
+  return key;
+}
+
 function inRegion(key: Uint8Array, region: metapb.Region): boolean {
   return compareBytes(key, region.startKey) >= 0 && (region.endKey.length === 0 || compareBytes(key, region.endKey) < 0);
 }
@@ -135,7 +147,7 @@ export class RegionPeer {
     if (stale) throw new RegionError(epochNotMatchError(`epoch of region ${this.region.id} is stale`, [this.region]));
     for (const request of command.requests) {
       const cmd = request.cmd;
-      const key = cmd?.$case === 'put' || cmd?.$case === 'delete' ? cmd.value.key : undefined;
+      const key = cmd?.$case === 'put' || cmd?.$case === 'delete' ? routingKey(cmd.value.cf, cmd.value.key) : undefined;
       if (key !== undefined && !inRegion(key, this.region)) throw new RegionError(keyNotInRegionError(key, this.region));
     }
   }

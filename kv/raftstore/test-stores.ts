@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SeededRandom } from '../../common/random.js';
+import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
+import { MemoryEngine } from '../engine/memory-engine.js';
+import { RaftStore, type StoreTransport } from './raft-store.js';
+
+/**
+ * Stores in one process for tests, linked by an in-memory network that delivers
+ * asynchronously; a store in `cut` neither sends nor receives.
+ */
+export class TestStores {
+  readonly stores = new Map<bigint, RaftStore>();
+  readonly engines = new Map<bigint, MemoryEngine>();
+  readonly cut = new Set<bigint>();
+  private readonly random: SeededRandom;
+
+  constructor(storeIds: readonly bigint[], random: SeededRandom) {
+    this.random = random;
+    for (const id of storeIds) this.engines.set(id, new MemoryEngine());
+  }
+
+  private transport(from: bigint): StoreTransport {
+    return {
+      send: (to: bigint, messages: readonly raftServerpb.RaftMessage[]) => {
+        if (this.cut.has(to) || this.cut.has(from)) return;
+        const store = this.stores.get(to);
+        if (store === undefined) return;
+        setImmediate(() => {
+          for (const message of messages) store.receive(message);
+        });
+      },
+    };
+  }
+
+  /** Starts (or restarts, on its existing engine) the store `storeId`. */
+  start(storeId: bigint): RaftStore {
+    const store = new RaftStore({
+      storeId,
+      engine: this.engines.get(storeId)!,
+      transport: this.transport(storeId),
+      random: () => this.random.nextFloat(),
+      tickIntervalMs: 20,
+      electionTicks: 10,
+      heartbeatTicks: 2,
+    });
+    this.stores.set(storeId, store);
+    store.start();
+    return store;
+  }
+
+  async stop(storeId: bigint): Promise<void> {
+    await this.stores.get(storeId)?.stop();
+    this.stores.delete(storeId);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of [...this.stores.keys()]) await this.stop(id);
+  }
+
+  /** The store holding the leader of `regionId` among the reachable ones. */
+  leaderOf(regionId: bigint): RaftStore | undefined {
+    return [...this.stores.values()].find((store) => store.peer(regionId)?.isLeader() === true && !this.cut.has(store.storeId));
+  }
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
