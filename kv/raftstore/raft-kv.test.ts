@@ -5,7 +5,8 @@ import { asTimestamp } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import { commitKey } from '../mvcc/actions/commit.js';
-import { prewriteKey, type PrewriteProps } from '../mvcc/actions/prewrite.js';
+import { prewriteKey } from '../mvcc/actions/prewrite.js';
+import { prewriteProps } from '../mvcc/test-helpers.js';
 import { RaftKv } from './raft-kv.js';
 import { RegionError } from './region-errors.js';
 import { TestStores, waitFor } from './test-stores.js';
@@ -13,21 +14,7 @@ import { TestStores, waitFor } from './test-stores.js';
 const bytes = (value: string) => new TextEncoder().encode(value);
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
 
-function props(primary: string, startTs: bigint): PrewriteProps {
-  return {
-    startTs: asTimestamp(startTs),
-    primary: bytes(primary),
-    lockTtlMs: 3000n,
-    txnSize: 1n,
-    forUpdateTs: asTimestamp(0n),
-    minCommitTs: asTimestamp(0n),
-    maxCommitTs: asTimestamp(0n),
-    useAsyncCommit: false,
-    secondaries: [],
-    tryOnePc: false,
-    maxReadTs: asTimestamp(0n),
-  };
-}
+const props = (primary: string, startTs: bigint) => prewriteProps(primary, asTimestamp(startTs));
 
 describe('RaftKv: Percolator over Raft', () => {
   const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(9));
