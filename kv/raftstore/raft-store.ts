@@ -21,6 +21,8 @@ export interface RaftStoreOptions {
   readonly tickIntervalMs?: number;
   readonly electionTicks?: number;
   readonly heartbeatTicks?: number;
+  /** Applied entries kept in a region's log before the leader compacts it. */
+  readonly raftLogGcThresholdEntries?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export class RaftStore {
 
   constructor(options: RaftStoreOptions) {
     this.storeId = options.storeId;
-    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, ...options };
+    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, ...options };
   }
 
   /**
@@ -110,7 +112,10 @@ export class RaftStore {
 
   start(): void {
     this.timer = setInterval(() => {
-      for (const peer of this.peers.values()) peer.tick();
+      for (const peer of this.peers.values()) {
+        peer.tick();
+        peer.maybeCompactLog(this.options.raftLogGcThresholdEntries);
+      }
       this.wake();
     }, this.options.tickIntervalMs);
   }

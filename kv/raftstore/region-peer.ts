@@ -92,6 +92,7 @@ export class RegionPeer {
   private leaseTerm = 0;
   /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
   private appliedTerm = 0;
+  private compactionInFlight = false;
 
   constructor(options: RegionPeerOptions, region: metapb.Region, peer: metapb.Peer) {
     this.options = options;
@@ -196,6 +197,29 @@ export class RegionPeer {
       const id = `${this.peer.id}:${this.nextReadId++}`;
       this.reads.set(id, { resolve, reject });
       this.node.readIndex(new TextEncoder().encode(id));
+    });
+  }
+
+  /**
+   * Log GC (on the leader): once more than `thresholdEntries` applied entries sit in the
+   * log and every peer has them, propose compacting up to what every peer matched.
+   * Entries a lagging peer still needs stay (until snapshots let them go).
+   */
+  maybeCompactLog(thresholdEntries: number): void {
+    if (!this.isLeader() || this.compactionInFlight) return;
+    const progress = this.node.status().progress;
+    let minMatch = this.storage.applied;
+    for (const member of progress.values()) minMatch = Math.min(minMatch, member.match);
+    const firstIndex = this.storage.firstIndex();
+    if (minMatch - firstIndex + 1 <= thresholdEntries) return;
+    const term = this.storage.term(minMatch);
+    this.compactionInFlight = true;
+    void this.propose({
+      header: { regionId: this.region.id, ...(this.region.regionEpoch === undefined ? {} : { regionEpoch: this.region.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
+      requests: [],
+      adminRequest: { cmd: { $case: 'compactLog', value: { compactIndex: BigInt(minMatch), compactTerm: BigInt(term) } } },
+    }).finally(() => {
+      this.compactionInFlight = false;
     });
   }
 

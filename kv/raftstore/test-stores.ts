@@ -14,8 +14,11 @@ export class TestStores {
   readonly cut = new Set<bigint>();
   private readonly random: SeededRandom;
 
-  constructor(storeIds: readonly bigint[], random: SeededRandom) {
+  private readonly raftLogGcThresholdEntries: number;
+
+  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number } = {}) {
     this.random = random;
+    this.raftLogGcThresholdEntries = options.raftLogGcThresholdEntries ?? 1024;
     for (const id of storeIds) this.engines.set(id, new MemoryEngine());
   }
 
@@ -42,6 +45,7 @@ export class TestStores {
       tickIntervalMs: 20,
       electionTicks: 10,
       heartbeatTicks: 2,
+      raftLogGcThresholdEntries: this.raftLogGcThresholdEntries,
     });
     this.stores.set(storeId, store);
     store.start();
