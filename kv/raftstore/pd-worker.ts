@@ -1,0 +1,135 @@
+import type * as metapb from '../../proto/gen/metapb.js';
+import type * as pdpb from '../../proto/gen/pdpb.js';
+import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
+import { ColumnFamily, type Engine } from '../engine/engine.js';
+import type { PdClient } from '../../pd/client/pd-client.js';
+import type { RaftStore } from './raft-store.js';
+
+export interface PdWorkerOptions {
+  readonly store: RaftStore;
+  readonly engine: Engine;
+  readonly pd: PdClient;
+  /** This store's meta as registered with PD. */
+  readonly meta: metapb.Store;
+  readonly storeHeartbeatIntervalMs?: number;
+  readonly regionHeartbeatIntervalMs?: number;
+  readonly capacityBytes?: bigint;
+}
+
+/**
+ * The store's side of talking to PD: store heartbeats with stats, region heartbeats for
+ * every region this store leads (size, peers, leader, term), and the operators PD
+ * answers with, carried out as Raft admin commands on the leader peer. A step whose
+ * epoch no longer matches is skipped: PD re-plans from the next heartbeat.
+ */
+export class PdWorker {
+  private readonly options: PdWorkerOptions;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stream: { send(request: Omit<pdpb.RegionHeartbeatRequest, 'header'>): void; close(): void } | undefined;
+  private stopped = false;
+  /** Operator steps carried out, for tests and status. */
+  stepsExecuted = 0;
+
+  constructor(options: PdWorkerOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    await this.openStream();
+    this.timers.push(setInterval(() => void this.storeHeartbeat(), this.options.storeHeartbeatIntervalMs ?? 10_000));
+    this.timers.push(setInterval(() => void this.regionHeartbeats(), this.options.regionHeartbeatIntervalMs ?? 10_000));
+    void this.storeHeartbeat();
+    void this.regionHeartbeats();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.stream?.close();
+  }
+
+  private async openStream(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.stream = await this.options.pd.openRegionHeartbeatStream(
+        (response) => void this.handleResponse(response),
+        () => {
+          // The stream broke (PD leader change): the next heartbeat round reopens it.
+          this.stream = undefined;
+        },
+      );
+    } catch {
+      this.stream = undefined;
+    }
+  }
+
+  private async storeHeartbeat(): Promise<void> {
+    const regions = this.options.store.regions();
+    const leaders = regions.filter((region) => this.options.store.peer(region.id)?.isLeader() === true).length;
+    const capacity = this.options.capacityBytes ?? 1n << 40n;
+    try {
+      await this.options.pd.storeHeartbeat({
+        storeId: this.options.meta.id,
+        capacityBytes: capacity,
+        availableBytes: capacity / 2n,
+        regionCount: regions.length,
+        leaderCount: leaders,
+        sendingSnapCount: 0,
+        receivingSnapCount: 0,
+        startTime: 0,
+        applyingSnapCount: 0,
+        isBusy: false,
+        usedSizeBytes: 0n,
+        bytesWritten: 0n,
+        keysWritten: 0n,
+        bytesRead: 0n,
+        keysRead: 0n,
+      });
+    } catch {
+      // PD unreachable: the next round tries again.
+    }
+  }
+
+  private async regionHeartbeats(): Promise<void> {
+    if (this.stream === undefined) await this.openStream();
+    const stream = this.stream;
+    if (stream === undefined) return;
+    for (const region of this.options.store.regions()) {
+      const peer = this.options.store.peer(region.id);
+      if (peer === undefined || !peer.isLeader()) continue;
+      const size = await this.options.engine.approximateSizeBytes(ColumnFamily.write, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
+      stream.send({
+        region: peer.region,
+        leader: peer.peer,
+        downPeers: [],
+        pendingPeers: [],
+        bytesWritten: 0n,
+        bytesRead: 0n,
+        keysWritten: 0n,
+        keysRead: 0n,
+        approximateSizeBytes: BigInt(size),
+        approximateKeys: 0n,
+        term: BigInt(peer.node.raft.term),
+      });
+    }
+  }
+
+  /** Carries out one operator step PD sent for a region this store leads. */
+  async handleResponse(response: pdpb.RegionHeartbeatResponse): Promise<void> {
+    const peer = this.options.store.peer(response.regionId);
+    if (peer === undefined || !peer.isLeader()) return;
+    const epoch = peer.region.regionEpoch;
+    const planned = response.regionEpoch;
+    if (epoch === undefined || planned === undefined || epoch.confVer !== planned.confVer || epoch.version !== planned.version) return;
+    const header: raftCmdpb.RaftRequestHeader = { regionId: peer.region.id, regionEpoch: epoch, term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) };
+    let adminRequest: raftCmdpb.AdminRequest | undefined;
+    if (response.changePeer?.peer !== undefined) {
+      adminRequest = { cmd: { $case: 'changePeer', value: { changeType: response.changePeer.changeType, peer: response.changePeer.peer } } };
+    } else if (response.transferLeader?.peer !== undefined) {
+      adminRequest = { cmd: { $case: 'transferLeader', value: { peer: response.transferLeader.peer, peers: [] } } };
+    }
+    if (adminRequest === undefined) return;
+    const result = await this.options.store.propose({ header, requests: [], adminRequest });
+    if (result.header?.error === undefined) this.stepsExecuted++;
+  }
+}
