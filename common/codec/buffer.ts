@@ -103,15 +103,21 @@ export class ByteWriter {
  */
 export class ByteReader {
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  // Hot path: most decoders read single bytes and varints; the DataView is made only
+  // when a multi-byte number is read (creating one per reader showed in profiles).
+  private dataView: DataView | undefined;
   // Invariant: 0 <= offset <= bytes.length.
   offset: number;
 
   constructor(bytes: Uint8Array, offset = 0) {
     if (offset < 0 || offset > bytes.length) throw new CodecError(`offset ${offset} outside input of ${bytes.length} bytes`);
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = offset;
+  }
+
+  private get view(): DataView {
+    this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.dataView;
   }
 
   get remaining(): number {

@@ -52,7 +52,9 @@ export function decodeMvccKey(mvccKey: Uint8Array): { userKey: Uint8Array; ts: T
 export function splitMvccKey(mvccKey: Uint8Array): { encodedUserKey: Uint8Array; ts: Timestamp } {
   if (mvccKey.length < timestampLengthBytes + 9) throw new CodecError(`MVCC key of ${mvccKey.length} bytes is too short`);
   const split = mvccKey.length - timestampLengthBytes;
-  const reader = new ByteReader(mvccKey, split);
-  const ts = asTimestamp(~reader.readBigUint64BE('mvcc timestamp') & uint64Mask);
+  // Hot path (every version a scan passes): read the suffix directly, no reader object.
+  const high = ((mvccKey[split]! << 24) | (mvccKey[split + 1]! << 16) | (mvccKey[split + 2]! << 8) | mvccKey[split + 3]!) >>> 0;
+  const low = ((mvccKey[split + 4]! << 24) | (mvccKey[split + 5]! << 16) | (mvccKey[split + 6]! << 8) | mvccKey[split + 7]!) >>> 0;
+  const ts = asTimestamp(~((BigInt(high) << 32n) | BigInt(low)) & uint64Mask);
   return { encodedUserKey: mvccKey.subarray(0, split), ts };
 }
