@@ -34,7 +34,7 @@ export class PeerStorage implements Storage {
   private appliedIndex: number;
   /** Contiguous recent entries ending at lastIndexValue (possibly empty). */
   private cache: Entry[] = [];
-  private readonly snapshotSource: (() => Snapshot) | undefined;
+  private snapshotSource: (() => Snapshot) | undefined;
 
   private constructor(engine: Engine, regionId: bigint, confState: ConfState, snapshotSource: (() => Snapshot) | undefined) {
     this.engine = engine;
@@ -69,6 +69,53 @@ export class PeerStorage implements Storage {
     }
     assert(storage.truncatedIndex <= storage.lastIndexValue, `region ${regionId}: truncated ${storage.truncatedIndex} beyond last ${storage.lastIndexValue}`);
     return storage;
+  }
+
+  /** Sets where snapshots come from (the region peer builds them from an engine snapshot). */
+  setSnapshotSource(source: () => Snapshot): void {
+    this.snapshotSource = source;
+  }
+
+  /** Whether the peer has any Raft state (a new peer on a store has none until a snapshot). */
+  get isInitialized(): boolean {
+    return this.lastIndexValue > 0;
+  }
+
+  /**
+   * Gives a peer of a region created at bootstrap (or by a split) its starting log
+   * position: everything up to `index` counts as applied and compacted, at `term`. A peer
+   * added later starts empty, so the leader must send it a snapshot rather than replay
+   * a log that never held the region's initial membership.
+   */
+  initialize(batch: WriteBatch, index: number, term: number): void {
+    assert(!this.isInitialized, `region ${this.regionId}: initialize on a peer that has Raft state`);
+    this.truncatedIndex = index;
+    this.truncatedTerm = term;
+    this.lastIndexValue = index;
+    this.appliedIndex = index;
+    this.hardState = { term, vote: 0, commit: index };
+    this.cache = [];
+    this.writeRaftState(batch);
+    this.writeApplyState(batch);
+  }
+
+  /**
+   * Installs a snapshot's Raft position: the log restarts after `snapshot`'s index, which
+   * counts as applied (the caller writes the snapshot's data in the same batch).
+   */
+  applySnapshot(batch: WriteBatch, snapshot: Snapshot): void {
+    const { index, term, confState } = snapshot.metadata;
+    assert(index > this.appliedIndex, `region ${this.regionId}: snapshot at ${index} is not ahead of applied ${this.appliedIndex}`);
+    for (let old = this.truncatedIndex + 1; old <= this.lastIndexValue; old++) batch.delete(ColumnFamily.raft, raftLogKey(this.regionId, old));
+    this.truncatedIndex = index;
+    this.truncatedTerm = term;
+    this.lastIndexValue = index;
+    this.appliedIndex = index;
+    this.hardState = { term: Math.max(this.hardState.term, term), vote: this.hardState.vote, commit: Math.max(this.hardState.commit, index) };
+    this.confState = confState;
+    this.cache = [];
+    this.writeRaftState(batch);
+    this.writeApplyState(batch);
   }
 
   initialState(): { hardState: HardState; confState: ConfState } {

@@ -2,10 +2,15 @@ import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
-import { regionStatePrefix } from '../raftlog/keys.js';
+import { regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
+import { PeerStorage } from '../raftlog/peer-storage.js';
 import { messageFromProto } from '../raft/convert.js';
 import { RegionError, regionNotFoundError } from './region-errors.js';
 import { RegionPeer, type ReadyOutcome } from './region-peer.js';
+
+/** Where the logs of a region's initial peers start (TiKV's RAFT_INIT_LOG_INDEX and term). */
+const initialLogIndex = 5;
+const initialLogTerm = 5;
 
 /** How a store reaches the others: best effort, as Raft tolerates loss. */
 export interface StoreTransport {
@@ -72,16 +77,25 @@ export class RaftStore {
 
   /** Creates a region here for the first time and persists its meta before it runs. */
   async bootstrapRegion(region: metapb.Region): Promise<RegionPeer> {
-    const peer = this.addRegion(region);
+    // Every initial peer starts its log at the same position, past index 0: a peer added
+    // later has an empty log and must get a snapshot (see PeerStorage.initialize).
     const batch = this.options.engine.newBatch();
-    peer.persistRegion(batch);
+    const voters = region.peers.filter((peer) => peer.role === metapb.PeerRole.Voter).map((peer) => Number(peer.id));
+    PeerStorage.load(this.options.engine, region.id, { voters, learners: [] }).initialize(batch, initialLogIndex, initialLogTerm);
+    const state: raftServerpb.RegionLocalState = { state: raftServerpb.PeerState.Normal, region };
+    batch.put(ColumnFamily.raft, regionStateKey(region.id), raftServerpb.RegionLocalState.encode(state).finish());
     await this.options.engine.write(batch, { sync: true });
-    return peer;
+    return this.addRegion(region);
+  }
+
+  private addUninitialized(regionId: bigint, peer: metapb.Peer, message: raftServerpb.RaftMessage): RegionPeer {
+    const region = metapb.Region.create({ id: regionId, startKey: message.startKey, endKey: message.endKey, regionEpoch: { confVer: 0n, version: 0n }, peers: [] });
+    return this.addRegion(region, peer);
   }
 
   /** Hosts a peer of `region` (its member on this store). */
-  addRegion(region: metapb.Region): RegionPeer {
-    const member = region.peers.find((peer) => peer.storeId === this.storeId);
+  addRegion(region: metapb.Region, self?: metapb.Peer): RegionPeer {
+    const member = self ?? region.peers.find((peer) => peer.storeId === this.storeId);
     if (member === undefined) throw new RegionError({ message: `region ${region.id} has no peer on store ${this.storeId}` });
     const options = this.options;
     const peer = new RegionPeer(
@@ -129,11 +143,17 @@ export class RaftStore {
   /** A Raft message from another store. */
   receive(message: raftServerpb.RaftMessage): void {
     if (this.stopped || message.message === undefined) return;
-    const peer = this.peers.get(message.regionId);
-    // Peers for regions not here yet arrive with snapshots (not handled by this loop yet).
-    if (peer === undefined || peer.removed) return;
+    let peer = this.peers.get(message.regionId);
+    if (peer === undefined) {
+      // A message for a peer of a region this store does not have yet: PD added it. It
+      // starts empty and learns the region from the leader's snapshot.
+      const to = message.toPeer;
+      if (to === undefined || to.storeId !== this.storeId || message.isTombstone) return;
+      peer = this.addUninitialized(message.regionId, to, message);
+    }
+    if (peer.removed) return;
     try {
-      peer.step(messageFromProto(message.message));
+      peer.step(messageFromProto(message.message), message.fromPeer);
     } catch {
       // A message Raft refuses is dropped, as a lost one would be.
       return;

@@ -5,12 +5,13 @@ import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { allColumnFamilies, type ColumnFamily, type Engine, type WriteBatch } from '../engine/engine.js';
 import { decodeConfChange } from '../raft/conf-change.js';
 import { messageToProto } from '../raft/convert.js';
-import { ProposalDroppedError } from '../raft/errors.js';
+import { ProposalDroppedError, SnapshotTemporarilyUnavailableError } from '../raft/errors.js';
 import { RawNode } from '../raft/raw-node.js';
-import { ConfChangeType, EntryType, type Message, Role } from '../raft/types.js';
-import { regionStateKey } from '../raftlog/keys.js';
+import { type ConfState, ConfChangeType, EntryType, type Message, MessageType, Role, type Snapshot } from '../raft/types.js';
+import { applyStateKey, regionStateKey } from '../raftlog/keys.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { ColumnFamily as CF } from '../engine/engine.js';
+import { decodeSnapshotData, encodeSnapshotData, snapshotColumnFamilies, type SnapshotEntry } from './snapshot-data.js';
 import { epochNotMatchError, keyNotInRegionError, notLeaderError, RegionError, staleCommandError } from './region-errors.js';
 
 export interface RegionPeerOptions {
@@ -93,6 +94,10 @@ export class RegionPeer {
   /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
   private appliedTerm = 0;
   private compactionInFlight = false;
+  /** Peers learned from incoming messages: an uninitialized peer knows no members yet. */
+  private readonly knownPeers = new Map<bigint, metapb.Peer>();
+  private snapshotCache: Snapshot | undefined;
+  private generatingSnapshot = false;
 
   constructor(options: RegionPeerOptions, region: metapb.Region, peer: metapb.Peer) {
     this.options = options;
@@ -101,6 +106,7 @@ export class RegionPeer {
     const voters = region.peers.filter((member) => member.role === metapb.PeerRole.Voter).map((member) => Number(member.id));
     const learners = region.peers.filter((member) => member.role === metapb.PeerRole.Learner).map((member) => Number(member.id));
     this.storage = PeerStorage.load(options.engine, region.id, { voters, learners });
+    this.storage.setSnapshotSource(() => this.snapshotForRaft());
     this.node = new RawNode({
       id: Number(peer.id),
       electionTick: options.electionTicks,
@@ -229,7 +235,8 @@ export class RegionPeer {
     this.node.tick();
   }
 
-  step(message: Message): void {
+  step(message: Message, from?: metapb.Peer): void {
+    if (from !== undefined) this.knownPeers.set(from.id, from);
     this.node.step(message);
   }
 
@@ -244,6 +251,7 @@ export class RegionPeer {
    */
   collectReady(batch: WriteBatch): ReadyOutcome {
     const ready = this.node.ready();
+    if (ready.snapshot !== undefined && ready.snapshot.metadata.index > 0) this.applySnapshot(batch, ready.snapshot);
     this.storage.append(batch, ready.entries);
     if (ready.hardState !== undefined) this.storage.setHardState(batch, ready.hardState);
     const results: Array<{ index: number; term: number; response: raftCmdpb.RaftCmdResponse }> = [];
@@ -259,6 +267,9 @@ export class RegionPeer {
       messages,
       afterWrite: () => {
         this.node.advance(ready);
+        // Snapshots travel inside the message: once sent, report it done (a lost one
+        // sends the follower back to probing, and the leader offers it again).
+        for (const message of ready.messages) if (message.type === MessageType.Snapshot) this.node.reportSnapshot(message.to, 'finish');
         // Only now are the applied writes in the engine, where local reads look.
         if (last !== undefined) this.appliedTerm = last.term;
         for (const result of results) this.finishProposal(result.index, result.term, result.response);
@@ -272,8 +283,77 @@ export class RegionPeer {
     };
   }
 
+  /**
+   * Raft asks for a snapshot (a follower needs entries the log no longer has, or a new
+   * peer has none): hand out the last one built if the log still continues after it,
+   * else start building one and ask Raft to retry.
+   */
+  private snapshotForRaft(): Snapshot {
+    const cached = this.snapshotCache;
+    if (cached !== undefined && cached.metadata.index >= this.storage.firstIndex() - 1) return cached;
+    if (!this.generatingSnapshot) {
+      this.generatingSnapshot = true;
+      void this.generateSnapshot().finally(() => {
+        this.generatingSnapshot = false;
+      });
+    }
+    throw new SnapshotTemporarilyUnavailableError(`region ${this.region.id}: building a snapshot`);
+  }
+
+  /**
+   * Builds a snapshot from one engine snapshot: the applied index and the region meta
+   * come from the same view as the data, so they describe exactly that data.
+   */
+  private async generateSnapshot(): Promise<void> {
+    const engineSnapshot = this.options.engine.snapshot();
+    try {
+      const applyBytes = engineSnapshot.getSync(CF.raft, applyStateKey(this.region.id));
+      const regionBytes = engineSnapshot.getSync(CF.raft, regionStateKey(this.region.id));
+      if (applyBytes === undefined || regionBytes === undefined) return;
+      const index = Number(raftServerpb.RaftApplyState.decode(applyBytes).appliedIndex);
+      const region = raftServerpb.RegionLocalState.decode(regionBytes).region;
+      if (region === undefined || index === 0) return;
+      const term = this.storage.term(index);
+      const entries: SnapshotEntry[] = [];
+      for (const cf of snapshotColumnFamilies) {
+        const cursor = engineSnapshot.iterator(cf, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
+        try {
+          for (;;) {
+            const batch = await cursor.next(1024);
+            if (batch.length === 0) break;
+            for (const [key, value] of batch) entries.push({ cf, key, value });
+          }
+        } finally {
+          await cursor.close();
+        }
+      }
+      const confState: ConfState = {
+        voters: region.peers.filter((member) => member.role === metapb.PeerRole.Voter).map((member) => Number(member.id)),
+        learners: region.peers.filter((member) => member.role === metapb.PeerRole.Learner).map((member) => Number(member.id)),
+      };
+      // A membership change that landed while this was built makes it stale already.
+      if (region.regionEpoch?.confVer !== this.region.regionEpoch?.confVer) return;
+      this.snapshotCache = { data: encodeSnapshotData(region, entries), metadata: { index, term, confState } };
+    } catch {
+      // The log moved under us (compacted past the applied index seen): the next request retries.
+    } finally {
+      await engineSnapshot.close();
+    }
+  }
+
+  /** Installs a snapshot from the leader: its data, region meta and Raft position, in the loop's batch. */
+  private applySnapshot(batch: WriteBatch, snapshot: Snapshot): void {
+    const { region, entries } = decodeSnapshotData(snapshot.data);
+    // The peer is new to this range, so there is nothing of it to clear first; a store
+    // reusing a range it once held must have cleaned it when that peer was destroyed.
+    for (const entry of entries) batch.put(entry.cf, entry.key, entry.value);
+    this.storage.applySnapshot(batch, snapshot);
+    this.region = region;
+    this.persistRegion(batch);
+  }
+
   private wrap(message: Message): raftServerpb.RaftMessage {
-    const toPeer = this.region.peers.find((member) => Number(member.id) === message.to);
+    const toPeer = this.region.peers.find((member) => Number(member.id) === message.to) ?? this.knownPeers.get(BigInt(message.to));
     return {
       regionId: this.region.id,
       fromPeer: this.peer,
@@ -332,6 +412,9 @@ export class RegionPeer {
     this.region = { ...this.region, peers, regionEpoch: { ...epoch, confVer: epoch.confVer + 1n } };
     const confState = this.node.applyConfChange(change);
     this.storage.setConfState(confState);
+    // A snapshot from before this change describes the old membership (a new peer would
+    // not find itself in it): build the next one afresh.
+    this.snapshotCache = undefined;
     if (change.type === ConfChangeType.RemoveNode && peer.id === this.peer.id) this.removed = true;
     this.persistRegion(batch);
     return okResponse(this.node.raft.term, { cmd: { $case: 'changePeer', value: { region: this.region } } });
