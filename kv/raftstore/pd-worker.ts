@@ -90,11 +90,13 @@ export class PdWorker {
     }
   }
 
-  private async regionHeartbeats(): Promise<void> {
+  private async regionHeartbeats(only?: bigint): Promise<void> {
+    if (this.stopped) return;
     if (this.stream === undefined) await this.openStream();
     const stream = this.stream;
     if (stream === undefined) return;
     for (const region of this.options.store.regions()) {
+      if (only !== undefined && region.id !== only) continue;
       const peer = this.options.store.peer(region.id);
       if (peer === undefined || !peer.isLeader()) continue;
       const size = await this.options.engine.approximateSizeBytes(ColumnFamily.write, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
@@ -130,6 +132,15 @@ export class PdWorker {
     }
     if (adminRequest === undefined) return;
     const result = await this.options.store.propose({ header, requests: [], adminRequest });
-    if (result.header?.error === undefined) this.stepsExecuted++;
+    if (result.header?.error === undefined) {
+      this.stepsExecuted++;
+      // Report the new shape at once (as TiKV does after a conf change), so PD moves to
+      // the operator's next step without waiting for the next heartbeat round.
+      this.reportRegionSoon(peer.region.id);
+    }
+  }
+
+  private reportRegionSoon(regionId: bigint): void {
+    setTimeout(() => void this.regionHeartbeats(regionId), 50);
   }
 }
