@@ -93,7 +93,8 @@ export class PeerStorage implements Storage {
     this.truncatedTerm = term;
     this.lastIndexValue = index;
     this.appliedIndex = index;
-    this.hardState = { term, vote: 0, commit: index };
+    // A peer created early by a message may already have voted in a later term: keep that.
+    this.hardState = this.hardState.term > term ? { term: this.hardState.term, vote: this.hardState.vote, commit: index } : { term, vote: 0, commit: index };
     this.cache = [];
     this.writeRaftState(batch);
     this.writeApplyState(batch);

@@ -6,11 +6,7 @@ import { regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { messageFromProto } from '../raft/convert.js';
 import { RegionError, regionNotFoundError } from './region-errors.js';
-import { RegionPeer, type ReadyOutcome } from './region-peer.js';
-
-/** Where the logs of a region's initial peers start (TiKV's RAFT_INIT_LOG_INDEX and term). */
-const initialLogIndex = 5;
-const initialLogTerm = 5;
+import { initialLogIndex, initialLogTerm, RegionPeer, type ReadyOutcome } from './region-peer.js';
 
 /** How a store reaches the others: best effort, as Raft tolerates loss. */
 export interface StoreTransport {
@@ -171,6 +167,26 @@ export class RaftStore {
     return response;
   }
 
+  /**
+   * Proposes splitting a region at `splitKeys` (routing keys, ascending) into new regions
+   * with ids and peer ids from PD; resolves once applied here.
+   */
+  async proposeSplit(regionId: bigint, splitKeys: readonly Uint8Array[], ids: ReadonlyArray<{ newRegionId: bigint; newPeerIds: readonly bigint[] }>): Promise<raftCmdpb.RaftCmdResponse> {
+    const peer = this.peers.get(regionId);
+    if (peer === undefined) return { header: { error: regionNotFoundError(regionId), uuid: Buffer.alloc(0), currentTerm: 0n }, responses: [] };
+    const region = peer.region;
+    return this.propose({
+      header: { regionId, ...(region.regionEpoch === undefined ? {} : { regionEpoch: region.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
+      requests: [],
+      adminRequest: {
+        cmd: {
+          $case: 'batchSplit',
+          value: { requests: splitKeys.map((splitKey, index) => ({ splitKey: Buffer.from(splitKey), newRegionId: ids[index]!.newRegionId, newPeerIds: [...ids[index]!.newPeerIds] })), rightDerive: false },
+        },
+      },
+    });
+  }
+
   /** Waits until a read of the region on this store is linearizable (lease or ReadIndex). */
   async readBarrier(regionId: bigint, epoch: metapb.RegionEpoch | undefined): Promise<void> {
     const peer = this.peers.get(regionId);
@@ -216,6 +232,14 @@ export class RaftStore {
         }
       }
       for (const [storeId, messages] of byStore) this.options.transport.send(storeId, messages);
+      // Regions created by splits: their state is durable now, so their peers can run.
+      for (const outcome of outcomes) {
+        for (const region of outcome.newRegions) {
+          const existing = this.peers.get(region.id);
+          // An empty peer created early by a message from the new region's leader gives way.
+          if (existing === undefined || !existing.storage.isInitialized || existing.region.peers.length === 0) this.addRegion(region);
+        }
+      }
       for (const outcome of outcomes) outcome.afterWrite();
       for (const [regionId, peer] of this.peers) if (peer.removed) this.peers.delete(regionId);
     }

@@ -69,7 +69,13 @@ function inRegion(key: Uint8Array, region: metapb.Region): boolean {
 export interface ReadyOutcome {
   readonly messages: raftServerpb.RaftMessage[];
   readonly afterWrite: () => void;
+  /** Regions a split applied in this Ready created: the store hosts their peers once the batch is durable. */
+  readonly newRegions: readonly metapb.Region[];
 }
+
+/** Where a new region's log starts (the regions of a split, like bootstrap regions). */
+export const initialLogIndex = 5;
+export const initialLogTerm = 5;
 
 /**
  * One peer of a region on this store: the region's meta and epoch, its Raft node over a
@@ -94,6 +100,8 @@ export class RegionPeer {
   /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
   private appliedTerm = 0;
   private compactionInFlight = false;
+  /** Regions created by splits applied in the Ready being collected. */
+  private newRegions: metapb.Region[] = [];
   /** Peers learned from incoming messages: an uninitialized peer knows no members yet. */
   private readonly knownPeers = new Map<bigint, metapb.Peer>();
   private snapshotCache: Snapshot | undefined;
@@ -255,6 +263,7 @@ export class RegionPeer {
     this.storage.append(batch, ready.entries);
     if (ready.hardState !== undefined) this.storage.setHardState(batch, ready.hardState);
     const results: Array<{ index: number; term: number; response: raftCmdpb.RaftCmdResponse }> = [];
+    this.newRegions = [];
     for (const entry of ready.committedEntries) {
       results.push({ index: entry.index, term: entry.term, response: this.applyEntry(batch, entry.type, entry.data) });
     }
@@ -263,8 +272,10 @@ export class RegionPeer {
     const messages = ready.messages.map((message) => this.wrap(message));
     const readStates = ready.readStates;
     const roleChanged = ready.softState !== undefined;
+    const newRegions = this.newRegions;
     return {
       messages,
+      newRegions,
       afterWrite: () => {
         this.node.advance(ready);
         // Snapshots travel inside the message: once sent, report it done (a lost one
@@ -378,6 +389,7 @@ export class RegionPeer {
       return errorResponse(error, term);
     }
     const admin = command.adminRequest?.cmd;
+    if (admin?.$case === 'batchSplit') return this.applySplit(batch, admin.value, term);
     if (admin?.$case === 'compactLog') {
       const index = Number(admin.value.compactIndex);
       if (index > this.storage.firstIndex() - 1 && index <= this.storage.applied) this.storage.compactTo(batch, index);
@@ -400,6 +412,52 @@ export class RegionPeer {
       }
     }
     return { header: { uuid: Buffer.alloc(0), currentTerm: BigInt(term) }, responses };
+  }
+
+  /**
+   * A split: the region keeps [start, firstSplitKey) and each split key starts a new
+   * region up to the next, with the same members (new peer ids, in member order). No
+   * data moves; each new region's Raft state starts at the initial log position, and
+   * every replica applies the same split, so the new regions' peers exist on the same
+   * stores and elect their own leaders.
+   */
+  private applySplit(batch: WriteBatch, split: raftCmdpb.BatchSplitRequest, term: number): raftCmdpb.RaftCmdResponse {
+    const keys = split.requests.map((request) => request.splitKey);
+    let previous: Uint8Array = this.region.startKey;
+    for (const [index, key] of keys.entries()) {
+      const request = split.requests[index]!;
+      const ordered = compareBytes(key, previous) > 0 && (this.region.endKey.length === 0 || compareBytes(key, this.region.endKey) < 0);
+      if (!ordered || request.newPeerIds.length !== this.region.peers.length) {
+        return errorResponse(new RegionError({ message: `invalid split of region ${this.region.id} at ${Buffer.from(key).toString('hex')}` }), term);
+      }
+      previous = key;
+    }
+    const epoch = this.region.regionEpoch ?? { confVer: 0n, version: 0n };
+    const version = epoch.version + BigInt(keys.length);
+    const regions: metapb.Region[] = [];
+    for (const [index, request] of split.requests.entries()) {
+      const end = index + 1 < keys.length ? keys[index + 1]! : this.region.endKey;
+      const region = metapb.Region.create({
+        id: request.newRegionId,
+        startKey: Buffer.from(request.splitKey),
+        endKey: Buffer.from(end),
+        regionEpoch: { confVer: epoch.confVer, version },
+        peers: this.region.peers.map((member, position) => ({ ...member, id: request.newPeerIds[position]! })),
+      });
+      regions.push(region);
+      // The new region's Raft state and meta go in this same batch.
+      const voters = region.peers.filter((member) => member.role === metapb.PeerRole.Voter).map((member) => Number(member.id));
+      const learners = region.peers.filter((member) => member.role === metapb.PeerRole.Learner).map((member) => Number(member.id));
+      const storage = PeerStorage.load(this.options.engine, region.id, { voters, learners });
+      if (!storage.isInitialized) storage.initialize(batch, initialLogIndex, initialLogTerm);
+      const state: raftServerpb.RegionLocalState = { state: raftServerpb.PeerState.Normal, region };
+      batch.put(CF.raft, regionStateKey(region.id), raftServerpb.RegionLocalState.encode(state).finish());
+    }
+    this.region = { ...this.region, endKey: Buffer.from(keys[0]!), regionEpoch: { ...epoch, version } };
+    this.persistRegion(batch);
+    this.snapshotCache = undefined;
+    this.newRegions.push(...regions);
+    return okResponse(term, { cmd: { $case: 'batchSplit', value: { regions: [this.region, ...regions] } } });
   }
 
   private applyConfChange(batch: WriteBatch, data: Uint8Array): raftCmdpb.RaftCmdResponse {
