@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../common/config/index.js';
+import { durationMs, sizeBytes } from '../../common/config/index.js';
 import { LOG_LEVELS } from '../../common/log/index.js';
 
 /** `tide-kv` settings: flags (`--addr 127.0.0.1:20160 --pd 127.0.0.1:2379`) or a TOML file. */
@@ -18,9 +18,11 @@ export const kvConfigSchema = z
         heartbeatTicks: z.number().int().min(1).default(2).describe('ticks between leader heartbeats'),
         raftLogGcThresholdEntries: z.number().int().min(1).default(1024).describe('applied entries kept before a region\'s log is compacted'),
         pdHeartbeatIntervalMs: durationMs().default(10_000).describe('how often the store and its regions report to PD'),
+        regionMaxSizeBytes: sizeBytes().default(144 * 1024 * 1024).describe('a region larger than this is split in two'),
+        splitCheckIntervalMs: durationMs().default(10_000).describe('how often leaders check whether their regions need splitting'),
       })
       .strict()
-      .default({ tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, pdHeartbeatIntervalMs: 10_000 }),
+      .default({ tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, pdHeartbeatIntervalMs: 10_000, regionMaxSizeBytes: 144 * 1024 * 1024, splitCheckIntervalMs: 10_000 }),
   })
   .strict();
 

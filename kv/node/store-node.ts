@@ -89,7 +89,16 @@ export class StoreNode {
 
     await this.joinCluster(meta, loaded);
     this.store.start();
-    this.worker = new PdWorker({ store: this.store, engine: this.engine, pd: this.pd, meta, storeHeartbeatIntervalMs: config.raftstore.pdHeartbeatIntervalMs, regionHeartbeatIntervalMs: config.raftstore.pdHeartbeatIntervalMs });
+    this.worker = new PdWorker({
+      store: this.store,
+      engine: this.engine,
+      pd: this.pd,
+      meta,
+      storeHeartbeatIntervalMs: config.raftstore.pdHeartbeatIntervalMs,
+      regionHeartbeatIntervalMs: config.raftstore.pdHeartbeatIntervalMs,
+      regionMaxSizeBytes: config.raftstore.regionMaxSizeBytes,
+      splitCheckIntervalMs: config.raftstore.splitCheckIntervalMs,
+    });
     await this.worker.start();
 
     const registry = createMetricsRegistry('kv');

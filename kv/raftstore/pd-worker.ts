@@ -4,6 +4,7 @@ import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
 import type { PdClient } from '../../pd/client/pd-client.js';
 import type { RaftStore } from './raft-store.js';
+import { findSplitKey } from './split-checker.js';
 
 export interface PdWorkerOptions {
   readonly store: RaftStore;
@@ -14,6 +15,11 @@ export interface PdWorkerOptions {
   readonly storeHeartbeatIntervalMs?: number;
   readonly regionHeartbeatIntervalMs?: number;
   readonly capacityBytes?: bigint;
+  /** A region larger than this is split in two (TiKV's region-max-size is 144 MiB). */
+  readonly regionMaxSizeBytes?: number;
+  /** Applied write bytes after which a region is measured again (TiKV's region-split-check-diff). */
+  readonly splitCheckDiffBytes?: number;
+  readonly splitCheckIntervalMs?: number;
 }
 
 /**
@@ -29,6 +35,10 @@ export class PdWorker {
   private stopped = false;
   /** Operator steps carried out, for tests and status. */
   stepsExecuted = 0;
+  /** Splits this store's leaders carried out. */
+  splits = 0;
+  private readonly checkedAtBytes = new Map<bigint, number>();
+  private checking = false;
 
   constructor(options: PdWorkerOptions) {
     this.options = options;
@@ -38,6 +48,7 @@ export class PdWorker {
     await this.openStream();
     this.timers.push(setInterval(() => void this.storeHeartbeat(), this.options.storeHeartbeatIntervalMs ?? 10_000));
     this.timers.push(setInterval(() => void this.regionHeartbeats(), this.options.regionHeartbeatIntervalMs ?? 10_000));
+    this.timers.push(setInterval(() => void this.checkSplits(), this.options.splitCheckIntervalMs ?? 10_000));
     void this.storeHeartbeat();
     void this.regionHeartbeats();
   }
@@ -113,6 +124,39 @@ export class PdWorker {
         approximateKeys: 0n,
         term: BigInt(peer.node.raft.term),
       });
+    }
+  }
+
+  /**
+   * The split checker: a region this store leads that has taken enough writes since it
+   * was last measured is measured again; if it is too large, PD hands out ids for the
+   * new region and its peers, the split is proposed, and PD hears of the result.
+   */
+  async checkSplits(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    const maxSize = this.options.regionMaxSizeBytes ?? 144 * 1024 * 1024;
+    const diff = this.options.splitCheckDiffBytes ?? Math.floor(maxSize / 16);
+    try {
+      for (const region of this.options.store.regions()) {
+        const peer = this.options.store.peer(region.id);
+        if (peer === undefined || !peer.isLeader()) continue;
+        if (peer.appliedWriteBytes - (this.checkedAtBytes.get(region.id) ?? 0) < diff) continue;
+        this.checkedAtBytes.set(region.id, peer.appliedWriteBytes);
+        const { splitKey } = await findSplitKey(this.options.engine, peer.region, maxSize);
+        if (splitKey === undefined) continue;
+        const ids = await this.options.pd.askBatchSplit(peer.region, 1);
+        const result = await this.options.store.proposeSplit(region.id, [splitKey], ids);
+        const admin = result.adminResponse?.cmd;
+        if (result.header?.error !== undefined || admin?.$case !== 'batchSplit') continue;
+        this.splits++;
+        await this.options.pd.reportBatchSplit(admin.value.regions);
+        this.reportRegionSoon(region.id);
+      }
+    } catch {
+      // PD unreachable or the region moved: the next round measures again.
+    } finally {
+      this.checking = false;
     }
   }
 

@@ -91,6 +91,8 @@ export class RegionPeer {
   readonly storage: PeerStorage;
   /** Set when a conf change removed this peer: the store destroys it. */
   removed = false;
+  /** Bytes of keys and values applied by writes: the split checker looks again after enough. */
+  appliedWriteBytes = 0;
   private readonly options: RegionPeerOptions;
   private proposals: PendingProposal[] = [];
   private readonly reads = new Map<string, PendingRead>();
@@ -401,6 +403,7 @@ export class RegionPeer {
       switch (cmd?.$case) {
         case 'put':
           batch.put(asColumnFamily(cmd.value.cf), cmd.value.key, cmd.value.value);
+          this.appliedWriteBytes += cmd.value.key.length + cmd.value.value.length;
           responses.push({ cmd: { $case: 'put', value: {} } });
           break;
         case 'delete':
