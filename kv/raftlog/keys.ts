@@ -54,3 +54,14 @@ export function applyStateKey(regionId: bigint): Uint8Array {
 export function regionStateKey(regionId: bigint): Uint8Array {
   return regionKey(regionMetaPrefix, regionId, regionStateSuffix, 0).key;
 }
+
+/** Every Raft key of a region (log, Raft state, apply state), but not its region state. */
+export function raftStateRange(regionId: bigint): { start: Uint8Array; end: Uint8Array } {
+  const start = new Uint8Array(9);
+  start[0] = raftPrefix;
+  new DataView(start.buffer).setBigUint64(1, regionId);
+  const end = new Uint8Array(9);
+  end[0] = raftPrefix;
+  new DataView(end.buffer).setBigUint64(1, regionId + 1n);
+  return { start, end };
+}

@@ -2,7 +2,9 @@ import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
-import { regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
+import { raftStateRange, regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
+import { snapshotColumnFamilies } from './snapshot-data.js';
+import { compareBytes } from '../../common/codec/bytes.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { messageFromProto } from '../raft/convert.js';
 import { RegionError, regionNotFoundError } from './region-errors.js';
@@ -38,6 +40,8 @@ export class RaftStore {
   readonly storeId: bigint;
   private readonly options: Required<Omit<RaftStoreOptions, 'storeId' | 'engine' | 'transport'>> & RaftStoreOptions;
   private readonly peers = new Map<bigint, RegionPeer>();
+  /** Regions whose peer here was removed, with the conf version at removal. */
+  private readonly tombstones = new Map<bigint, bigint>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -61,7 +65,11 @@ export class RaftStore {
         if (entries.length === 0) return loaded;
         for (const [, value] of entries) {
           const state = raftServerpb.RegionLocalState.decode(value);
-          if (state.state === raftServerpb.PeerState.Tombstone || state.region === undefined) continue;
+          if (state.region === undefined) continue;
+          if (state.state === raftServerpb.PeerState.Tombstone) {
+            this.tombstones.set(state.region.id, state.region.regionEpoch?.confVer ?? 0n);
+            continue;
+          }
           this.addRegion(state.region);
           loaded++;
         }
@@ -82,6 +90,28 @@ export class RaftStore {
     batch.put(ColumnFamily.raft, regionStateKey(region.id), raftServerpb.RegionLocalState.encode(state).finish());
     await this.options.engine.write(batch, { sync: true });
     return this.addRegion(region);
+  }
+
+  /**
+   * Deletes what a removed peer left: its Raft log and its range's data. The tombstone
+   * (its region state) stays, so stale messages cannot resurrect it.
+   */
+  private async destroyData(region: metapb.Region): Promise<void> {
+    const engine = this.options.engine;
+    // Another region here may have taken part of the range meanwhile (a split child): keep that.
+    const overlapping = [...this.peers.values()].some(
+      (peer) => peer.region.peers.length > 0 && rangesOverlap(peer.region.startKey, peer.region.endKey, region.startKey, region.endKey),
+    );
+    try {
+      // The region's Raft log, Raft state and apply state (all under one prefix); the
+      // region state, now a tombstone, lives elsewhere and stays.
+      await engine.deleteRange(ColumnFamily.raft, raftStateRange(region.id));
+      if (overlapping) return;
+      const range = { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) };
+      for (const cf of snapshotColumnFamilies) await engine.deleteRange(cf, range);
+    } catch {
+      // The engine is closing: the next start finds the tombstone and the leftovers are harmless.
+    }
   }
 
   private addUninitialized(regionId: bigint, peer: metapb.Peer, message: raftServerpb.RaftMessage): RegionPeer {
@@ -145,6 +175,10 @@ export class RaftStore {
       // starts empty and learns the region from the leader's snapshot.
       const to = message.toPeer;
       if (to === undefined || to.storeId !== this.storeId || message.isTombstone) return;
+      // A message for a peer this store removed must not bring it back; only a newer
+      // membership (the region re-added a peer here) may create one.
+      const removedAt = this.tombstones.get(message.regionId);
+      if (removedAt !== undefined && (message.regionEpoch?.confVer ?? 0n) <= removedAt) return;
       peer = this.addUninitialized(message.regionId, to, message);
     }
     if (peer.removed) return;
@@ -241,9 +275,20 @@ export class RaftStore {
         }
       }
       for (const outcome of outcomes) outcome.afterWrite();
-      for (const [regionId, peer] of this.peers) if (peer.removed) this.peers.delete(regionId);
+      for (const [regionId, peer] of this.peers) {
+        if (!peer.removed) continue;
+        this.peers.delete(regionId);
+        this.tombstones.set(regionId, peer.region.regionEpoch?.confVer ?? 0n);
+        void this.destroyData(peer.region);
+      }
     }
   }
+}
+
+function rangesOverlap(startA: Uint8Array, endA: Uint8Array, startB: Uint8Array, endB: Uint8Array): boolean {
+  const aBeforeB = endA.length > 0 && compareBytes(endA, startB) <= 0;
+  const bBeforeA = endB.length > 0 && compareBytes(endB, startA) <= 0;
+  return !aBeforeB && !bBeforeA;
 }
 
 /** The first region of a new cluster: the whole key space, with `peers`. */
