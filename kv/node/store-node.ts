@@ -73,6 +73,7 @@ export class StoreNode {
     );
     const meta = metapb.Store.create({ id: this.storeId, address: `${hostOf(config.addr)}:${this.port}`, labels: parseLabels(config.labels), state: metapb.StoreState.Up, version: '0.1.0' });
 
+    const registry = createMetricsRegistry('kv');
     this.transport = new GrpcStoreTransport((storeId) => this.resolve(storeId));
     this.store = new RaftStore({
       storeId: this.storeId,
@@ -82,10 +83,11 @@ export class StoreNode {
       electionTicks: config.raftstore.electionTicks,
       heartbeatTicks: config.raftstore.heartbeatTicks,
       raftLogGcThresholdEntries: config.raftstore.raftLogGcThresholdEntries,
+      metrics: registry,
     });
     const loaded = await this.store.loadRegions();
     const kv = new RaftKv(this.store, this.engine);
-    this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, { raw: new RaftRawKv(this.store, this.engine) }) as unknown as UntypedServiceImplementation);
+    this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, { raw: new RaftRawKv(this.store, this.engine), metrics: registry }) as unknown as UntypedServiceImplementation);
 
     await this.joinCluster(meta, loaded);
     this.store.start();
@@ -101,7 +103,6 @@ export class StoreNode {
     });
     await this.worker.start();
 
-    const registry = createMetricsRegistry('kv');
     this.status = await serveMetrics({
       host: hostOf(config.statusAddr),
       port: portOf(config.statusAddr),

@@ -1,5 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createMetricsRegistry } from '../../common/metrics/index.js';
 import { SeededRandom } from '../../common/random.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
@@ -19,7 +20,8 @@ function putCommand(region: metapb.Region, key: string, value: string): raftCmdp
 }
 
 describe('RaftStore: three stores, one region', () => {
-  const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(3));
+  const store1Metrics = createMetricsRegistry('kv');
+  const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(3), { metrics: new Map([[1n, store1Metrics]]) });
   const engines = cluster.engines;
   const stores = cluster.stores;
   const region = initialRegion(1n, [1n, 2n, 3n].map((storeId) => metapb.Peer.create({ id: 10n + storeId, storeId, role: metapb.PeerRole.Voter })));
@@ -45,6 +47,14 @@ describe('RaftStore: three stores, one region', () => {
 
     await leader.readBarrier(1n, region.regionEpoch);
     await assert.rejects(follower.readBarrier(1n, region.regionEpoch), (error: unknown) => error instanceof RegionError && error.error.notLeader !== undefined);
+
+    const exposition = await store1Metrics.exposition();
+    const sample = (series: string) => Number(exposition.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
+    assert.equal(sample('tidedb_kv_raftstore_regions_count{role="all"}'), 1);
+    assert.ok(sample('tidedb_kv_raftstore_iterations_total') > 0);
+    assert.ok(sample('tidedb_kv_raftstore_ready_peers_total') >= sample('tidedb_kv_raftstore_iterations_total'));
+    assert.ok(sample('tidedb_kv_raftstore_messages_sent_total') > 0);
+    assert.ok(sample('tidedb_kv_raftstore_write_duration_seconds_count') > 0);
   });
 
   test('the leader store is cut off: a new leader serves, the old one cannot commit, nothing acknowledged is lost', async () => {

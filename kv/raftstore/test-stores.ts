@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MetricsRegistry } from '../../common/metrics/index.js';
 import type { SeededRandom } from '../../common/random.js';
 import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { MemoryEngine } from '../engine/memory-engine.js';
@@ -15,10 +16,13 @@ export class TestStores {
   private readonly random: SeededRandom;
 
   private readonly raftLogGcThresholdEntries: number;
+  /** Registries for a store's first start only: a restart in the same process would register the same metrics twice. */
+  private readonly metrics: Map<bigint, MetricsRegistry>;
 
-  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number } = {}) {
+  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry> } = {}) {
     this.random = random;
     this.raftLogGcThresholdEntries = options.raftLogGcThresholdEntries ?? 1024;
+    this.metrics = new Map(options.metrics ?? []);
     for (const id of storeIds) this.engines.set(id, new MemoryEngine());
   }
 
@@ -46,7 +50,9 @@ export class TestStores {
       electionTicks: 10,
       heartbeatTicks: 2,
       raftLogGcThresholdEntries: this.raftLogGcThresholdEntries,
+      ...(this.metrics.has(storeId) ? { metrics: this.metrics.get(storeId)! } : {}),
     });
+    this.metrics.delete(storeId);
     this.stores.set(storeId, store);
     store.start();
     return store;

@@ -8,6 +8,8 @@ import { RaftRawKv, type RawClock } from '../raftstore/raft-raw-kv.js';
 import type { RaftStore } from '../raftstore/raft-store.js';
 import { handleBatchCommands } from './batch-commands.js';
 import type { KvHandlers } from './kv-handlers.js';
+import { instrumentHandlers } from './request-metrics.js';
+import type { MetricsRegistry } from '../../common/metrics/index.js';
 import { createRawHandlers } from './raw-handlers.js';
 import { createTxnHandlers } from './txn-handlers.js';
 
@@ -16,6 +18,8 @@ export interface KvServiceOptions {
   readonly raw?: RaftRawKv;
   /** Unix ms for raw TTLs when `raw` is built here. */
   readonly clock?: RawClock;
+  /** Where request metrics go (tidedb_kv_requests_total, tidedb_kv_request_duration_seconds). */
+  readonly metrics?: MetricsRegistry;
 }
 
 const coprocessorUnsupported = 'coprocessor is not supported yet';
@@ -52,7 +56,8 @@ function unary<Request, Response>(handler: (request: Request) => Promise<Respons
  * Snapshot).
  */
 export function createKvService(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): tikvpb.TikvServer {
-  const handlers = createKvHandlers(store, kv, options);
+  const plain = createKvHandlers(store, kv, options);
+  const handlers = options.metrics === undefined ? plain : instrumentHandlers(plain, options.metrics);
   const raft = raftMessageHandlers(store);
   return {
     kvGet: unary(handlers.get),

@@ -68,6 +68,13 @@ describe('a local cluster of real processes (what npm start runs)', () => {
       client.close();
     }
 
+    // The leader store's metrics count the requests and the Raft loop's work.
+    const leaderStatusPort = ports.kvStatus[ports.kv.findIndex((port) => address.endsWith(`:${port}`))]!;
+    const metrics = await (await fetch(`http://127.0.0.1:${leaderStatusPort}/metrics`)).text();
+    assert.match(metrics, /tidedb_kv_requests_total\{type="rawPut",outcome="ok"\} 1/);
+    assert.match(metrics, /tidedb_kv_raftstore_regions_count\{role="leader"\} [1-9]/);
+    assert.match(metrics, /tidedb_kv_raftstore_write_duration_seconds_count [1-9]/);
+
     const codes = await cluster.stop();
     cluster = undefined;
     assert.deepEqual(codes, [0, 0, 0, 0]);
