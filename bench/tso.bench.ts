@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PdClient } from '../pd/client/pd-client.js';
+import { freePort } from '../common/free-port.js';
 
 /**
  * `npm run bench:tso`: timestamps/s through pd/client from one process with 1,000
@@ -18,16 +18,6 @@ export interface TsoBenchResult {
   readonly timestampsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export async function runTsoBench(options: { callers?: number; budgetMs?: number } = {}): Promise<TsoBenchResult> {

@@ -1,7 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,19 +10,9 @@ import { PdClient } from '../client/pd-client.js';
 import { PdClientError } from '../client/errors.js';
 import { pdConfigSchema, type PdConfig } from '../server/config.js';
 import { PdServer } from '../server/pd-server.js';
+import { freePort } from '../../common/free-port.js';
 
 const logger = createLogger({ component: 'pd-test', level: 'silent' });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function configFor(overrides: Record<string, unknown>): PdConfig {
   return pdConfigSchema.parse({ raft: { tickIntervalMs: '20ms', electionTicks: 10, heartbeatTicks: 2 }, ...overrides });

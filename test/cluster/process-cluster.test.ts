@@ -1,7 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
@@ -9,16 +8,7 @@ import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { type ProcessCluster, startProcessCluster, waitForHealthyCluster } from './process-cluster.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort } from '../../common/free-port.js';
 
 describe('a local cluster of real processes (what npm start runs)', () => {
   let cluster: ProcessCluster | undefined;

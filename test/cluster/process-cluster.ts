@@ -30,6 +30,8 @@ export interface ProcessClusterOptions {
   readonly logLevel?: string;
   /** How often stores report to PD (default 10 s; a local playground uses 1 s to settle quickly). */
   readonly pdHeartbeatInterval?: string;
+  /** Extra flags for every node process, e.g. `--cpu-prof` for a profile of each. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
   const logLevel = options.logLevel ?? 'warn';
   const processes: Array<{ name: string; child: ChildProcess }> = [];
   const spawnNode = (name: string, entry: string, args: string[]) => {
-    const child = spawn(process.execPath, [join(root, 'dist', entry), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'dist', entry), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     processes.push({ name, child });
   };
   await mkdir(options.dataDir, { recursive: true });
