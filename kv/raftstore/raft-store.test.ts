@@ -57,6 +57,37 @@ describe('RaftStore: three stores, one region', () => {
     assert.ok(sample('tidedb_kv_raftstore_write_duration_seconds_count') > 0);
   });
 
+  test('writes proposed in one turn go into one log entry; each caller gets its own responses; a stale one fails alone', async () => {
+    const leader = await waitFor('a leader', leaderStore);
+    const peer = leader.peer(1n)!;
+    const before = peer.node.raft.raftLog.lastIndex();
+    const twoPuts = (key: string): raftCmdpb.RaftCmdRequest => {
+      const one = putCommand(region, `${key}a`, 'x');
+      return { ...one, requests: [...one.requests, ...putCommand(region, `${key}b`, 'y').requests] };
+    };
+    const stale = { ...putCommand(region, 'stale', 'v'), header: { ...putCommand(region, 'stale', 'v').header!, regionEpoch: { confVer: 1n, version: 0n } } };
+    const responses = await Promise.all([
+      ...Array.from({ length: 20 }, (_, index) => leader.propose(putCommand(region, `batched${index}`, `v${index}`))),
+      leader.propose(twoPuts('pair')),
+      leader.propose(stale),
+    ]);
+    const staleResponse = responses.pop()!;
+    const pair = responses.pop()!;
+    assert.ok(staleResponse.header?.error?.epochNotMatch !== undefined);
+    assert.equal(pair.header?.error, undefined);
+    assert.deepEqual(pair.responses.map((response) => response.cmd?.$case), ['put', 'put']);
+    for (const response of responses) {
+      assert.equal(response.header?.error, undefined);
+      assert.deepEqual(response.responses.map((each) => each.cmd?.$case), ['put']);
+    }
+    assert.equal(peer.node.raft.raftLog.lastIndex(), before + 1, 'one entry for the whole turn');
+    for (const [storeId, engine] of engines) {
+      await waitFor(`store ${storeId} to apply the batch`, () => (engine.getSync(ColumnFamily.default, bytes('pairb')) !== undefined ? true : undefined));
+      for (let index = 0; index < 20; index++) assert.equal(text(engine.getSync(ColumnFamily.default, bytes(`batched${index}`))), `v${index}`);
+      assert.equal(engine.getSync(ColumnFamily.default, bytes('stale')), undefined);
+    }
+  });
+
   test('the leader store is cut off: a new leader serves, the old one cannot commit, nothing acknowledged is lost', async () => {
     const oldLeader = await waitFor('a leader', leaderStore);
     for (let index = 0; index < 20; index++) assert.equal((await oldLeader.propose(putCommand(region, `a${index}`, `${index}`))).header?.error, undefined);
