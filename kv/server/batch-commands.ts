@@ -69,10 +69,12 @@ export async function dispatchCommand(handlers: KvHandlers, request: tikvpb.Batc
 }
 
 /**
- * The BatchCommands stream: each incoming message's requests run concurrently through
- * the same handlers as the unary calls, and the message is answered by one response
- * message holding every answer with its request ID. The stream ends once the client
- * has ended its side and every pending message has been answered.
+ * The BatchCommands stream: every request of every incoming message runs concurrently
+ * through the same handlers as the unary calls, and each is answered as soon as it is
+ * done. The answers finished in one turn go out together as one message, each with its
+ * request ID, so a slow request (a lock wait, a Raft round) never holds back the fast
+ * ones that arrived with it, as in TiKV. The stream ends once the client has ended its
+ * side and every request has been answered.
  *
  * Invariant: requests and requestIds have the same length; a message that breaks it
  * has its unmatched tail dropped (an answer without its ID would be unroutable). A message's size is bounded by
@@ -82,37 +84,50 @@ export function handleBatchCommands(handlers: KvHandlers, call: ServerDuplexStre
   let pending = 0;
   let ended = false;
   let closed = false;
-  const maybeFinish = () => {
+  let ready: Response[] = [];
+  let readyIds: bigint[] = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (ready.length > 0 && !closed && !call.cancelled) call.write({ responses: ready, requestIds: readyIds, transportLayerLoad: BigInt(pending) });
+    ready = [];
+    readyIds = [];
     if (ended && pending === 0 && !closed) {
       closed = true;
       call.end();
     }
   };
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
   call.on('data', (message: tikvpb.BatchCommandsRequest) => {
     const count = Math.min(message.requests.length, message.requestIds.length);
-    if (count === 0) return;
-    pending++;
-    const requests = message.requests.slice(0, count);
-    const requestIds = message.requestIds.slice(0, count);
-    // Handlers never reject; a rejection here is a bug, and it fails the stream rather than the process.
-    Promise.all(requests.map((request) => dispatchCommand(handlers, request))).then(
-      (responses) => {
-        pending--;
-        if (!closed && !call.cancelled) call.write({ responses, requestIds, transportLayerLoad: BigInt(pending) });
-        maybeFinish();
-      },
-      (error: unknown) => {
-        pending--;
-        if (!closed) {
-          closed = true;
-          call.destroy(error instanceof Error ? error : new Error(String(error)));
-        }
-      },
-    );
+    for (let index = 0; index < count; index++) {
+      const requestId = message.requestIds[index]!;
+      pending++;
+      // Handlers never reject; a rejection here is a bug, and it fails the stream rather than the process.
+      dispatchCommand(handlers, message.requests[index]!).then(
+        (response) => {
+          pending--;
+          ready.push(response);
+          readyIds.push(requestId);
+          scheduleFlush();
+        },
+        (error: unknown) => {
+          pending--;
+          if (!closed) {
+            closed = true;
+            call.destroy(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+      );
+    }
   });
   call.on('end', () => {
     ended = true;
-    maybeFinish();
+    scheduleFlush();
   });
   call.on('error', () => {
     closed = true;
