@@ -317,6 +317,7 @@ export class RaftStore {
       for (const outcome of outcomes) outcome.afterWrite();
       for (const [regionId, peer] of this.peers) {
         if (!peer.removed) continue;
+        peer.abandon();
         this.peers.delete(regionId);
         this.tombstones.set(regionId, peer.region.regionEpoch?.confVer ?? 0n);
         void this.destroyData(peer.region);

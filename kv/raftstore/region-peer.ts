@@ -12,7 +12,7 @@ import { applyStateKey, regionStateKey } from '../raftlog/keys.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { ColumnFamily as CF } from '../engine/engine.js';
 import { decodeSnapshotData, encodeSnapshotData, snapshotColumnFamilies, type SnapshotEntry } from './snapshot-data.js';
-import { epochNotMatchError, keyNotInRegionError, notLeaderError, RegionError, staleCommandError } from './region-errors.js';
+import { epochNotMatchError, keyNotInRegionError, notLeaderError, RegionError, regionNotFoundError, staleCommandError } from './region-errors.js';
 
 export interface RegionPeerOptions {
   readonly engine: Engine;
@@ -203,6 +203,11 @@ export class RegionPeer {
         if (admin.$case === 'changePeer') {
           const change = admin.value;
           if (change.peer === undefined) throw new RegionError({ message: 'ChangePeer needs a peer' });
+          // As in TiKV: the leader cannot remove itself (its pending commands would have no
+          // one to answer them); PD transfers the leadership away first.
+          if (change.changeType === (ConfChangeType.RemoveNode as number) && change.peer.id === this.peer.id) {
+            throw new RegionError({ message: `peer ${this.peer.id} leads region ${this.region.id}: transfer the leadership before removing it` });
+          }
           this.node.proposeConfChange({ type: change.changeType as ConfChangeType, nodeId: Number(change.peer.id), context: metapb.Peer.encode(change.peer).finish() });
         } else {
           this.node.propose(raftCmdpb.RaftCmdRequest.encode(command).finish());
@@ -567,6 +572,11 @@ export class RegionPeer {
         read.resolve();
       }
     }
+  }
+
+  /** Answers every command and read still waiting here: the peer is being destroyed. */
+  abandon(): void {
+    this.failAll(regionNotFoundError(this.region.id));
   }
 
   private failAll(error: ReturnType<typeof staleCommandError>): void {

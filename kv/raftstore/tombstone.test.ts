@@ -32,6 +32,11 @@ describe('removed peers', () => {
     const victimEngine = cluster.engines.get(victim.storeId)!;
     await waitFor('the victim to apply', () => (victimEngine.getSync(ColumnFamily.raw, Buffer.from('k9')) !== undefined ? true : undefined));
 
+    // The leader may not remove itself: PD moves the leadership away first.
+    const leaderPeer = peers.find((peer) => peer.storeId === leader.storeId)!;
+    assert.match((await changePeer(leader, 1, leaderPeer)).header?.error?.message ?? '', /transfer the leadership before removing it/);
+    assert.equal(leader.peer(1n)?.region.peers.length, 3);
+
     assert.equal((await changePeer(leader, 1, victim)).header?.error, undefined);
     const victimStore = cluster.stores.get(victim.storeId)!;
     await waitFor('the peer to go', () => (victimStore.peer(1n) === undefined ? true : undefined));
