@@ -48,12 +48,16 @@ describe('RaftStore: three stores, one region', () => {
     await leader.readBarrier(1n, region.regionEpoch);
     await assert.rejects(follower.readBarrier(1n, region.regionEpoch), (error: unknown) => error instanceof RegionError && error.error.notLeader !== undefined);
 
+    await stores.get(1n)!.propose(putCommand(region, 'counted', 'v'));
     const exposition = await store1Metrics.exposition();
     const sample = (series: string) => Number(exposition.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
     assert.equal(sample('tidedb_kv_raftstore_regions_count{role="all"}'), 1);
     assert.ok(sample('tidedb_kv_raftstore_iterations_total') > 0);
     assert.ok(sample('tidedb_kv_raftstore_ready_peers_total') >= sample('tidedb_kv_raftstore_iterations_total'));
     assert.ok(sample('tidedb_kv_raftstore_messages_sent_total') > 0);
+    assert.ok(sample('tidedb_kv_raftstore_applied_entries_total') >= 1);
+    // Store 1 is handed at least one proposal above (leader or not: refused ones count too).
+    assert.ok(sample('tidedb_kv_raftstore_proposals_total') >= 1);
     assert.ok(sample('tidedb_kv_raftstore_write_duration_seconds_count') > 0);
   });
 

@@ -1,6 +1,7 @@
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../../common/metrics/index.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
+import * as eraftpb from '../../proto/gen/eraftpb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
 import { raftStateRange, regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
@@ -37,6 +38,9 @@ interface LoopMetrics {
   readonly readyPeers: Counter;
   readonly writeSeconds: Histogram;
   readonly messagesSent: Counter;
+  readonly proposals: Counter;
+  readonly appliedEntries: Counter;
+  readonly snapshots: Counter<'event'>;
 }
 
 /**
@@ -69,6 +73,9 @@ export class RaftStore {
         readyPeers: registry.counter({ name: 'tidedb_kv_raftstore_ready_peers_total', help: 'region peers handled by loop iterations (divide by iterations for peers per batch)' }),
         writeSeconds: registry.histogram({ name: 'tidedb_kv_raftstore_write_duration_seconds', help: 'time of the synced batch write per loop iteration', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1] }),
         messagesSent: registry.counter({ name: 'tidedb_kv_raftstore_messages_sent_total', help: 'Raft messages sent to other stores' }),
+        proposals: registry.counter({ name: 'tidedb_kv_raftstore_proposals_total', help: 'commands handed to region peers on this store to propose (refused ones included)' }),
+        appliedEntries: registry.counter({ name: 'tidedb_kv_raftstore_applied_entries_total', help: 'committed Raft entries applied on this store' }),
+        snapshots: registry.counter({ name: 'tidedb_kv_raftstore_snapshots_total', help: 'region snapshots sent to other stores and applied here', labelNames: ['event'] }),
       };
       const peers = this.peers;
       registry.gauge({
@@ -228,6 +235,7 @@ export class RaftStore {
     const peer = this.peers.get(regionId);
     if (peer === undefined) return { header: { error: regionNotFoundError(regionId), uuid: Buffer.alloc(0), currentTerm: 0n }, responses: [] };
     const response = peer.propose(command);
+    this.metrics?.proposals.inc();
     this.wake();
     return response;
   }
@@ -291,6 +299,11 @@ export class RaftStore {
         this.metrics.iterations.inc();
         this.metrics.readyPeers.inc(ready.length);
         this.metrics.writeSeconds.observe((performance.now() - writeStarted) / 1000);
+        for (const outcome of outcomes) {
+          this.metrics.appliedEntries.inc(outcome.appliedEntries);
+          if (outcome.appliesSnapshot) this.metrics.snapshots.inc({ event: 'applied' });
+          for (const message of outcome.messages) if (message.message?.msgType === eraftpb.MessageType.MsgSnapshot) this.metrics.snapshots.inc({ event: 'sent' });
+        }
       }
       const byStore = new Map<bigint, raftServerpb.RaftMessage[]>();
       for (const outcome of outcomes) {

@@ -83,6 +83,10 @@ export interface ReadyOutcome {
   readonly afterWrite: () => void;
   /** Regions a split applied in this Ready created: the store hosts their peers once the batch is durable. */
   readonly newRegions: readonly metapb.Region[];
+  /** Committed entries this Ready applies. */
+  readonly appliedEntries: number;
+  /** Whether this Ready applies a snapshot from the leader. */
+  readonly appliesSnapshot: boolean;
 }
 
 /** Where a new region's log starts (the regions of a split, like bootstrap regions). */
@@ -345,6 +349,8 @@ export class RegionPeer {
     return {
       messages,
       newRegions,
+      appliedEntries: ready.committedEntries.length,
+      appliesSnapshot: ready.snapshot !== undefined && ready.snapshot.metadata.index > 0,
       afterWrite: () => {
         this.node.advance(ready);
         // Snapshots travel inside the message: once sent, report it done (a lost one

@@ -1,5 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createMetricsRegistry, type MetricsRegistry } from '../../common/metrics/index.js';
 import { SeededRandom } from '../../common/random.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
@@ -22,8 +23,13 @@ function addPeer(store: RaftStore, peer: metapb.Peer): Promise<raftCmdpb.RaftCmd
 }
 
 describe('snapshots: a peer added on a new store starts from the leader\'s snapshot', () => {
-  const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(17));
+  const metrics = new Map<bigint, MetricsRegistry>([1n, 2n].map((storeId) => [storeId, createMetricsRegistry('kv')]));
+  const cluster = new TestStores([1n, 2n, 3n], new SeededRandom(17), { metrics });
   after(() => cluster.stopAll());
+  const snapshotCount = async (storeId: bigint, event: string) => {
+    const line = (await metrics.get(storeId)!.exposition()).split('\n').find((each) => each.startsWith(`tidedb_kv_raftstore_snapshots_total{event="${event}"} `));
+    return Number(line?.split(' ')[1] ?? 0);
+  };
 
   test('the snapshot codec round-trips a region and its data', () => {
     const region = initialRegion(4n, [metapb.Peer.create({ id: 5n, storeId: 1n, role: metapb.PeerRole.Voter })]);
@@ -46,6 +52,8 @@ describe('snapshots: a peer added on a new store starts from the leader\'s snaps
     assert.equal((await addPeer(first, metapb.Peer.create({ id: 12n, storeId: 2n, role: metapb.PeerRole.Voter }))).header?.error, undefined);
     const engine2 = cluster.engines.get(2n)!;
     await waitFor('store 2 to install the snapshot', () => (engine2.getSync(ColumnFamily.raw, Buffer.from('before-29')) !== undefined ? true : undefined));
+    assert.ok((await snapshotCount(1n, 'sent')) >= 1);
+    assert.equal(await snapshotCount(2n, 'applied'), 1);
     assert.equal((await put(first, 'after-2', 'x')).header?.error, undefined);
     await waitFor('store 2 to replicate new writes', () => (engine2.getSync(ColumnFamily.raw, Buffer.from('after-2')) !== undefined ? true : undefined));
 
