@@ -121,3 +121,24 @@ describe('RaftStore: three stores, one region', () => {
     await waitFor('the restarted store to catch up', () => (engines.get(victim.storeId)!.getSync(ColumnFamily.default, bytes('during-restart')) !== undefined ? true : undefined));
   });
 });
+
+describe('RaftStore back-pressure', () => {
+  const cluster = new TestStores([1n], new SeededRandom(5), { maxPendingProposals: 3 });
+  after(() => cluster.stopAll());
+
+  test('past maxPendingProposals unanswered commands, a region refuses new ones with ServerIsBusy, and takes them again once applied', async () => {
+    const region = initialRegion(1n, [metapb.Peer.create({ id: 11n, storeId: 1n, role: metapb.PeerRole.Voter })]);
+    const store = cluster.start(1n);
+    await store.bootstrapRegion(region);
+    await waitFor('a leader', () => cluster.leaderOf(1n));
+    // Proposed in one turn: none can be applied before the loop runs.
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, index) => store.propose(putCommand(region, `busy${index}`, 'v'))));
+    assert.deepEqual(
+      responses.map((response) => (response.header?.error === undefined ? 'ok' : response.header.error.serverIsBusy !== undefined ? 'busy' : 'other')),
+      ['ok', 'ok', 'ok', 'busy', 'busy'],
+    );
+    assert.ok((responses[3]!.header?.error?.serverIsBusy?.backoffMs ?? 0n) > 0n);
+    assert.equal(store.peer(1n)!.pendingProposals, 0);
+    assert.equal((await store.propose(putCommand(region, 'after', 'v'))).header?.error, undefined);
+  });
+});

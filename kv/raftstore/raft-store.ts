@@ -9,7 +9,7 @@ import { snapshotColumnFamilies } from './snapshot-data.js';
 import { compareBytes } from '../../common/codec/bytes.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { messageFromProto } from '../raft/convert.js';
-import { RegionError, regionNotFoundError } from './region-errors.js';
+import { RegionError, regionNotFoundError, serverIsBusyError } from './region-errors.js';
 import { initialLogIndex, initialLogTerm, RegionPeer, type ReadyOutcome } from './region-peer.js';
 
 /** How a store reaches the others: best effort, as Raft tolerates loss. */
@@ -30,7 +30,15 @@ export interface RaftStoreOptions {
   readonly raftLogGcThresholdEntries?: number;
   /** Where the loop's metrics go; none when absent. */
   readonly metrics?: MetricsRegistry;
+  /**
+   * Commands a region peer may have proposed and not yet applied; past it, new ones are
+   * refused with ServerIsBusy so clients back off instead of piling up memory.
+   */
+  readonly maxPendingProposals?: number;
 }
+
+/** How long a client refused with ServerIsBusy is told to wait. */
+const busyBackoffMs = 20n;
 
 /** The loop's metrics (see RaftStoreOptions.metrics). */
 interface LoopMetrics {
@@ -65,7 +73,7 @@ export class RaftStore {
 
   constructor(options: RaftStoreOptions) {
     this.storeId = options.storeId;
-    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, ...options };
+    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, maxPendingProposals: 20_000, ...options };
     const registry = options.metrics;
     if (registry !== undefined) {
       this.metrics = {
@@ -234,8 +242,11 @@ export class RaftStore {
     const regionId = command.header?.regionId ?? 0n;
     const peer = this.peers.get(regionId);
     if (peer === undefined) return { header: { error: regionNotFoundError(regionId), uuid: Buffer.alloc(0), currentTerm: 0n }, responses: [] };
-    const response = peer.propose(command);
     this.metrics?.proposals.inc();
+    if (peer.pendingProposals >= this.options.maxPendingProposals) {
+      return { header: { error: serverIsBusyError(`region ${regionId} has ${peer.pendingProposals} commands waiting to apply`, busyBackoffMs), uuid: Buffer.alloc(0), currentTerm: 0n }, responses: [] };
+    }
+    const response = peer.propose(command);
     this.wake();
     return response;
   }

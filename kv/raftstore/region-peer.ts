@@ -107,6 +107,7 @@ export class RegionPeer {
   readonly storage: PeerStorage;
   /** Set when a conf change removed this peer: the store destroys it. */
   removed = false;
+  private unanswered = 0;
   /** Write commands proposed this turn; the loop puts them into one entry (see flushProposals). */
   private proposalBatch: ProposalBatch | undefined;
   /** Bytes of keys and values applied by writes: the split checker looks again after enough. */
@@ -151,6 +152,11 @@ export class RegionPeer {
     return this.region.id;
   }
 
+  /** Commands proposed here and not yet answered (in the log or in this turn's batch). */
+  get pendingProposals(): number {
+    return this.unanswered;
+  }
+
   isLeader(): boolean {
     return this.node.raft.role === Role.Leader;
   }
@@ -189,7 +195,13 @@ export class RegionPeer {
 
   /** Proposes a command; resolves with its response once applied here (or with a region error). */
   propose(command: raftCmdpb.RaftCmdRequest): Promise<raftCmdpb.RaftCmdResponse> {
-    return new Promise((resolve) => {
+    return new Promise((answer) => {
+      // Every path below answers each caller exactly once.
+      this.unanswered++;
+      const resolve = (response: raftCmdpb.RaftCmdResponse) => {
+        this.unanswered--;
+        answer(response);
+      };
       const fail = (error: unknown) => resolve(errorResponse(error, this.node.raft.term));
       if (!this.isLeader()) return fail(new RegionError(notLeaderError(this.region.id, this.leader())));
       try {

@@ -19,8 +19,11 @@ export class TestStores {
   /** Registries for a store's first start only: a restart in the same process would register the same metrics twice. */
   private readonly metrics: Map<bigint, MetricsRegistry>;
 
-  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry> } = {}) {
+  private readonly maxPendingProposals: number | undefined;
+
+  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry>; maxPendingProposals?: number } = {}) {
     this.random = random;
+    this.maxPendingProposals = options.maxPendingProposals;
     this.raftLogGcThresholdEntries = options.raftLogGcThresholdEntries ?? 1024;
     this.metrics = new Map(options.metrics ?? []);
     for (const id of storeIds) this.engines.set(id, new MemoryEngine());
@@ -51,6 +54,7 @@ export class TestStores {
       heartbeatTicks: 2,
       raftLogGcThresholdEntries: this.raftLogGcThresholdEntries,
       ...(this.metrics.has(storeId) ? { metrics: this.metrics.get(storeId)! } : {}),
+      ...(this.maxPendingProposals === undefined ? {} : { maxPendingProposals: this.maxPendingProposals }),
     });
     this.metrics.delete(storeId);
     this.stores.set(storeId, store);
