@@ -87,7 +87,15 @@ export class StoreNode {
     });
     const loaded = await this.store.loadRegions();
     const kv = new RaftKv(this.store, this.engine);
-    this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, { raw: new RaftRawKv(this.store, this.engine), metrics: registry }) as unknown as UntypedServiceImplementation);
+    this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, {
+        raw: new RaftRawKv(this.store, this.engine),
+        metrics: registry,
+        split: async (regionId, epoch, keys) => {
+          const worker = this.worker;
+          if (worker === undefined) throw new Error('the store has not joined the cluster yet');
+          return worker.splitRegion(regionId, epoch, keys);
+        },
+      }) as unknown as UntypedServiceImplementation);
 
     await this.joinCluster(meta, loaded);
     this.store.start();

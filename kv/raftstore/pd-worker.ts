@@ -1,9 +1,12 @@
+import type * as errorpb from '../../proto/gen/errorpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import type * as pdpb from '../../proto/gen/pdpb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
 import type { PdClient } from '../../pd/client/pd-client.js';
 import type { RaftStore } from './raft-store.js';
+import { compareBytes } from '../../common/codec/bytes.js';
+import { epochNotMatchError, keyNotInRegionError, notLeaderError, regionNotFoundError } from './region-errors.js';
 import { findSplitKey } from './split-checker.js';
 
 export interface PdWorkerOptions {
@@ -158,6 +161,35 @@ export class PdWorker {
     } finally {
       this.checking = false;
     }
+  }
+
+  /**
+   * Splits a region this store leads at `splitKeys` (routing keys; the SplitRegion RPC):
+   * PD hands out the ids, the split is proposed and applied, and PD hears of the result.
+   * Returns the regions after the split in key order, or the region error that refused it.
+   */
+  async splitRegion(regionId: bigint, epoch: metapb.RegionEpoch | undefined, splitKeys: readonly Uint8Array[]): Promise<{ regionError?: errorpb.Error; regions: metapb.Region[] }> {
+    const peer = this.options.store.peer(regionId);
+    if (peer === undefined) return { regionError: regionNotFoundError(regionId), regions: [] };
+    if (!peer.isLeader()) return { regionError: notLeaderError(regionId, peer.leader()), regions: [] };
+    const region = peer.region;
+    if (epoch === undefined || epoch.version !== region.regionEpoch?.version || epoch.confVer !== region.regionEpoch.confVer) {
+      return { regionError: epochNotMatchError(`epoch of region ${regionId} is stale`, [region]), regions: [] };
+    }
+    const keys = [...splitKeys].sort(compareBytes).filter((key, index, sorted) => index === 0 || compareBytes(sorted[index - 1]!, key) !== 0);
+    // A split key must fall strictly inside the region: at its start it would make an empty region.
+    const outside = keys.find((key) => compareBytes(key, region.startKey) <= 0 || (region.endKey.length > 0 && compareBytes(key, region.endKey) >= 0));
+    if (outside !== undefined) return { regionError: keyNotInRegionError(outside, region), regions: [] };
+    if (keys.length === 0) return { regions: [region] };
+    const ids = await this.options.pd.askBatchSplit(region, keys.length);
+    const result = await this.options.store.proposeSplit(regionId, keys, ids);
+    const admin = result.adminResponse?.cmd;
+    if (result.header?.error !== undefined) return { regionError: result.header.error, regions: [] };
+    if (admin?.$case !== 'batchSplit') return { regionError: { message: `region ${regionId}: the split produced no regions` }, regions: [] };
+    this.splits++;
+    await this.options.pd.reportBatchSplit(admin.value.regions);
+    this.reportRegionSoon(regionId);
+    return { regions: admin.value.regions };
   }
 
   /** Carries out one operator step PD sent for a region this store leads. */

@@ -1,6 +1,9 @@
 import { type handleUnaryCall, status } from '@grpc/grpc-js';
+import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import * as coprocessorpb from '../../proto/gen/coprocessor.js';
+import type * as errorpb from '../../proto/gen/errorpb.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
+import type * as metapb from '../../proto/gen/metapb.js';
 import type * as tikvpb from '../../proto/gen/tikvpb.js';
 import { raftMessageHandlers } from '../raftstore/grpc-store-transport.js';
 import type { RaftKv } from '../raftstore/raft-kv.js';
@@ -20,6 +23,8 @@ export interface KvServiceOptions {
   readonly clock?: RawClock;
   /** Where request metrics go (tidedb_kv_requests_total, tidedb_kv_request_duration_seconds). */
   readonly metrics?: MetricsRegistry;
+  /** Splits a region at routing keys through PD (the SplitRegion RPC); unsupported when absent. */
+  readonly split?: (regionId: bigint, epoch: metapb.RegionEpoch | undefined, splitKeys: readonly Uint8Array[]) => Promise<{ regionError?: errorpb.Error; regions: metapb.Region[] }>;
 }
 
 const coprocessorUnsupported = 'coprocessor is not supported yet';
@@ -91,7 +96,17 @@ export function createKvService(store: RaftStore, kv: RaftKv, options: KvService
       call.write(coprocessorpb.Response.create({ otherError: coprocessorUnsupported }));
       call.end();
     },
-    splitRegion: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'SplitRegion is not supported yet' }),
+    splitRegion: (call, callback) => {
+      const split = options.split;
+      if (split === undefined) return callback({ code: status.UNIMPLEMENTED, details: 'SplitRegion needs PD, which this server was built without' });
+      const request = call.request;
+      // Raw keys route as themselves; transactional keys by their memcomparable encoding.
+      const keys = request.splitKeys.map((key) => (request.isRawKv ? key : encodeUserKey(key)));
+      split(request.context?.regionId ?? 0n, request.context?.regionEpoch, keys).then(
+        (result) => callback(null, kvrpcpb.SplitRegionResponse.create(result)),
+        (error: unknown) => callback({ code: status.UNAVAILABLE, details: `SplitRegion failed: ${error instanceof Error ? error.message : String(error)}` }),
+      );
+    },
     raft: raft.raft,
     batchRaft: raft.batchRaft,
     snapshot: (call, callback) => {

@@ -54,6 +54,13 @@ describe('a local cluster of real processes (what npm start runs)', () => {
         client.rawGet(kvrpcpb.RawGetRequest.create({ context, key: Buffer.from('hello') }), (error, response) => (error === null ? resolve(response) : reject(error))),
       );
       assert.equal(got.value.toString(), 'world');
+
+      // SplitRegion over the wire: raw keys split as themselves, with ids from PD.
+      const split = await new Promise<kvrpcpb.SplitRegionResponse>((resolve, reject) =>
+        client.splitRegion(kvrpcpb.SplitRegionRequest.create({ context, splitKeys: [Buffer.from('m')], isRawKv: true }), (error, response) => (error === null ? resolve(response) : reject(error))),
+      );
+      assert.equal(split.regionError, undefined);
+      assert.deepEqual(split.regions.map((region) => [region.startKey.toString(), region.endKey.toString()]), [['', 'm'], ['m', '']]);
     } finally {
       client.close();
     }

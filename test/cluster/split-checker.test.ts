@@ -89,5 +89,26 @@ describe('the split checker splits a region that outgrows the limit, through PD'
       for (const key of keys) assert.ok(engine.getSync(ColumnFamily.raw, Buffer.from(key)) !== undefined, `store ${id} lost ${key}`);
     }
     for (const store of cluster.stores.values()) assert.ok(store.regions().length >= 2, `store ${store.storeId} hosts ${store.regions().length} region(s)`);
+
+    // The SplitRegion path: the leader splits the first region at a key of our choosing.
+    const firstRegionLeader = await waitFor('a leader of the first region', () => cluster.leaderOf(first!.region.id));
+    const worker = workers[[...cluster.stores.keys()].indexOf(firstRegionLeader.storeId)]!;
+    const left = firstRegionLeader.peer(first!.region.id)!.region;
+    const splitAt = Buffer.from('k005');
+    const follower = [...cluster.stores.values()].find((store) => store !== firstRegionLeader && store.peer(left.id) !== undefined)!;
+    const followerWorker = workers[[...cluster.stores.keys()].indexOf(follower.storeId)]!;
+    assert.ok((await followerWorker.splitRegion(left.id, left.regionEpoch, [splitAt])).regionError?.notLeader !== undefined);
+    assert.ok((await worker.splitRegion(left.id, { confVer: 3n, version: 0n }, [splitAt])).regionError?.epochNotMatch !== undefined);
+    assert.ok((await worker.splitRegion(left.id, left.regionEpoch, [Buffer.from('zzz')])).regionError?.keyNotInRegion !== undefined);
+    const split = await worker.splitRegion(left.id, left.regionEpoch, [splitAt]);
+    assert.equal(split.regionError, undefined);
+    assert.deepEqual(split.regions.map((region) => Buffer.from(region.endKey).toString()), ['k005', Buffer.from(left.endKey).toString()]);
+    let afterSplit = await client.scanRegions(new Uint8Array(0), new Uint8Array(0), 10);
+    for (let attempt = 0; attempt < 100 && afterSplit.length < routes.length + 1; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      afterSplit = await client.scanRegions(new Uint8Array(0), new Uint8Array(0), 10);
+    }
+    assert.deepEqual(Buffer.from(afterSplit[0]!.region.endKey).toString(), 'k005');
+    for (const key of keys) assert.ok(cluster.engines.get(1n)!.getSync(ColumnFamily.raw, Buffer.from(key)) !== undefined, `lost ${key}`);
   });
 });
