@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PdClient } from '../pd/client/pd-client.js';
 import * as kvrpcpb from '../proto/gen/kvrpcpb.js';
-import * as metapb from '../proto/gen/metapb.js';
 import type * as tikvpb from '../proto/gen/tikvpb.js';
-import { type ClusterPorts, startProcessCluster, waitForHealthyCluster } from '../test/cluster/process-cluster.js';
-import { freePort } from '../common/free-port.js';
+import { type ClusterPorts, freeClusterPorts, leaderContext, pdRegions, startProcessCluster, waitForHealthyCluster } from '../test/cluster/process-cluster.js';
 import { BatchStreamClient } from './batch-stream-client.js';
 import { EtcdKvClient, etcdInstalled, startEtcdCluster } from './etcd-cluster.js';
 import { type CpuSeconds, processCpuSeconds, totalCpu } from './process-cpu.js';
@@ -103,28 +101,10 @@ function serverCpu(before: CpuSeconds, after: CpuSeconds, perOp: (seconds: numbe
   return { serverCpuMsPerOp: perOp(user + system), serverSystemShare: system / Math.max(user + system, 1e-9) };
 }
 
-interface LeaderRoute {
-  readonly address: string;
-  readonly context: kvrpcpb.Context;
-}
-
-async function routeToLeader(ports: ClusterPorts): Promise<LeaderRoute> {
-  const regions = (await (await fetch(`http://127.0.0.1:${ports.pdStatus}/pd/api/v1/regions`)).json()) as {
-    regions: Array<{ id: string; epoch: { confVer: string; version: string }; leader: { id: string; storeId: string } }>;
-  };
-  const stores = (await (await fetch(`http://127.0.0.1:${ports.pdStatus}/pd/api/v1/stores`)).json()) as { stores: Array<{ store: { id: string; address: string } }> };
-  if (regions.regions.length !== 1) throw new Error(`expected the bootstrap region alone, found ${regions.regions.length} regions`);
-  const region = regions.regions[0]!;
-  const address = stores.stores.find((entry) => entry.store.id === region.leader.storeId)?.store.address;
-  if (address === undefined) throw new Error('the region leader store is unknown to PD');
-  return {
-    address,
-    context: kvrpcpb.Context.create({
-      regionId: BigInt(region.id),
-      regionEpoch: { confVer: BigInt(region.epoch.confVer), version: BigInt(region.epoch.version) },
-      peer: { id: BigInt(region.leader.id), storeId: BigInt(region.leader.storeId), role: metapb.PeerRole.Voter },
-    }),
-  };
+async function routeToLeader(ports: ClusterPorts): Promise<{ address: string; context: kvrpcpb.Context }> {
+  const regions = await pdRegions(ports);
+  if (regions.length !== 1) throw new Error(`expected the bootstrap region alone, found ${regions.length} regions`);
+  return leaderContext(ports, regions[0]!);
 }
 
 type Command = NonNullable<tikvpb.BatchCommandsResponse_Response['cmd']>;
@@ -140,13 +120,7 @@ function expectCase(response: tikvpb.BatchCommandsResponse_Response, kind: Comma
 
 async function benchTideDb(concurrency: number, seconds: number, keyCount: number, profileDir: string | undefined): Promise<PhaseResult[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tidedb-bench-rawkv-'));
-  const ports: ClusterPorts = {
-    pdClient: await freePort(),
-    pdPeer: await freePort(),
-    pdStatus: await freePort(),
-    kv: [await freePort(), await freePort(), await freePort()],
-    kvStatus: [await freePort(), await freePort(), await freePort()],
-  };
+  const ports = await freeClusterPorts();
   const cluster = await startProcessCluster({ dataDir, ports, pdHeartbeatInterval: '1s', ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }) });
   let client: BatchStreamClient | undefined;
   let pd: PdClient | undefined;
