@@ -1,11 +1,14 @@
 import type * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
+import type { Timestamp } from '../../common/ids.js';
 import type { Engine } from '../engine/engine.js';
+import { gcRange, type GcStats } from '../mvcc/actions/gc.js';
 import { LatchedMvccStore } from '../mvcc/latched-store.js';
 import type { MvccTxn } from '../mvcc/mvcc-txn.js';
-import type { MvccReader } from '../mvcc/reader.js';
+import { decodeUserKey, type MvccReader } from '../mvcc/reader.js';
+import { MvccStore } from '../mvcc/store.js';
 import type { RaftStore } from './raft-store.js';
-import { RegionError } from './region-errors.js';
+import { RegionError, regionNotFoundError } from './region-errors.js';
 
 /** Which region a request is for, as the client planned it. */
 export interface RegionContext {
@@ -41,19 +44,56 @@ export class RaftKv {
     return this.mvcc.latches.withLatches(keys, async () => {
       await this.store.readBarrier(context.regionId, context.regionEpoch);
       const { result, txn } = await this.mvcc.mvcc.compute(command);
-      if (txn.isEmpty) return result;
-      const request: raftCmdpb.RaftCmdRequest = {
-        header: { regionId: context.regionId, ...(context.regionEpoch === undefined ? {} : { regionEpoch: context.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
-        requests: txn.modifications.map((modification) =>
-          modification.kind === 'put'
-            ? { cmd: { $case: 'put' as const, value: { cf: modification.cf, key: Buffer.from(modification.key), value: Buffer.from(modification.value) } } }
-            : { cmd: { $case: 'delete' as const, value: { cf: modification.cf, key: Buffer.from(modification.key) } } },
-        ),
-      };
-      const response = await this.store.propose(request);
-      const error = response.header?.error;
-      if (error !== undefined) throw new RegionError(error);
+      await this.replicate(context, txn);
       return result;
     });
+  }
+
+  /**
+   * Garbage-collects the region's versions at or below `safePoint` (KvGC): each batch is
+   * computed on a snapshot and replicated as one command. Like the local GC it takes no
+   * latches: nothing writes at or below a safe point any more.
+   */
+  async gc(context: RegionContext, safePoint: Timestamp): Promise<GcStats> {
+    await this.store.readBarrier(context.regionId, context.regionEpoch);
+    const region = this.store.peer(context.regionId)?.region;
+    if (region === undefined) throw new RegionError(regionNotFoundError(context.regionId));
+    // Region boundaries are encoded user keys; the GC range is in user keys.
+    const start = region.startKey.length === 0 ? new Uint8Array(0) : decodeUserKey(region.startKey);
+    const end = region.endKey.length === 0 ? new Uint8Array(0) : decodeUserKey(region.endKey);
+    const replicated = new ReplicatedMvccStore(this.mvcc.mvcc.engine, (txn) => this.replicate(context, txn));
+    return gcRange(replicated, { start, end, safePoint });
+  }
+
+  /** Proposes a command's modifications as one Raft command and waits for its apply here. */
+  private async replicate(context: RegionContext, txn: MvccTxn): Promise<void> {
+    if (txn.isEmpty) return;
+    const request: raftCmdpb.RaftCmdRequest = {
+      header: { regionId: context.regionId, ...(context.regionEpoch === undefined ? {} : { regionEpoch: context.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
+      requests: txn.modifications.map((modification) =>
+        modification.kind === 'put'
+          ? { cmd: { $case: 'put' as const, value: { cf: modification.cf, key: Buffer.from(modification.key), value: Buffer.from(modification.value) } } }
+          : { cmd: { $case: 'delete' as const, value: { cf: modification.cf, key: Buffer.from(modification.key) } } },
+      ),
+    };
+    const response = await this.store.propose(request);
+    const error = response.header?.error;
+    if (error !== undefined) throw new RegionError(error);
+  }
+}
+
+/** An MvccStore whose writes are replicated through Raft instead of written locally. */
+class ReplicatedMvccStore extends MvccStore {
+  private readonly replicate: (txn: MvccTxn) => Promise<void>;
+
+  constructor(engine: Engine, replicate: (txn: MvccTxn) => Promise<void>) {
+    super(engine);
+    this.replicate = replicate;
+  }
+
+  override async write<T>(command: (reader: MvccReader, txn: MvccTxn) => Promise<T>): Promise<T> {
+    const { result, txn } = await this.compute(command);
+    await this.replicate(txn);
+    return result;
   }
 }

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { credentials, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
+import { encodeMvccKey } from '../../common/codec/mvcc-key.js';
+import { asTimestamp } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import * as metapb from '../../proto/gen/metapb.js';
@@ -254,6 +256,28 @@ describe('KV service over gRPC on three Raft stores', () => {
     // Raw data and transactional data live apart: the raw key is not a transactional one.
     const txnView = await unary<kvrpcpb.GetResponse>((callback) => client.kvGet(kvrpcpb.GetRequest.create({ context, key: key('r1'), version: 100n }), callback));
     assert.equal(txnView.notFound, true);
+  });
+
+  test('KvGC removes versions below the safe point on every replica and keeps what reads at the safe point see', async () => {
+    for (const [startVersion, commitVersion, value] of [[200n, 201n, 'g1'], [210n, 211n, 'g2'], [220n, 221n, 'g3']] as const) {
+      const prewritten = await unary<kvrpcpb.PrewriteResponse>((callback) => client.kvPrewrite(prewrite([{ key: 'gc', value }], 'gc', startVersion), callback));
+      assert.deepEqual(prewritten.errors, []);
+      const committed = await unary<kvrpcpb.CommitResponse>((callback) => client.kvCommit(kvrpcpb.CommitRequest.create({ context, startVersion, keys: [key('gc')], commitVersion }), callback));
+      assert.equal(committed.error, undefined);
+    }
+    const writeRecord = (engine: MemoryEngine, commitTs: bigint) => engine.getSync(ColumnFamily.write, encodeMvccKey(key('gc'), asTimestamp(commitTs)));
+    for (const engine of engines.values()) await waitFor('the versions to replicate', () => (writeRecord(engine, 221n) !== undefined ? true : undefined));
+
+    const gc = await unary<kvrpcpb.GCResponse>((callback) => client.kvGc(kvrpcpb.GCRequest.create({ context, safePoint: 215n }), callback));
+    assert.equal(gc.regionError, undefined);
+    assert.equal(gc.error, undefined);
+    for (const [storeId, engine] of engines) {
+      await waitFor(`store ${storeId} to drop the oldest version`, () => (writeRecord(engine, 201n) === undefined ? true : undefined));
+      assert.ok(writeRecord(engine, 211n) !== undefined, 'the version a read at the safe point sees stays');
+      assert.ok(writeRecord(engine, 221n) !== undefined);
+    }
+    const atSafePoint = await unary<kvrpcpb.GetResponse>((callback) => client.kvGet(kvrpcpb.GetRequest.create({ context, key: key('gc'), version: 215n }), callback));
+    assert.equal(text(atSafePoint.value), 'g2');
   });
 
   test('BatchCommands answers mixed requests with their request ids, each as soon as it is done', async () => {

@@ -35,8 +35,6 @@ export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServic
   return {
     ...createTxnHandlers(store, kv),
     ...createRawHandlers(store, raw),
-    // GC runs from the store's own GC worker against PD's safe point, not per request yet.
-    gc: async () => kvrpcpb.GCResponse.create({ error: { abort: 'KvGC is not supported yet' } }),
     deleteRange: async () => kvrpcpb.DeleteRangeResponse.create({ error: 'KvDeleteRange is not supported yet' }),
     // The DAG executor arrives in a later issue; until then the answer says so explicitly.
     coprocessor: async () => coprocessorpb.Response.create({ otherError: coprocessorUnsupported }),

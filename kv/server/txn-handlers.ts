@@ -42,7 +42,8 @@ export type TxnCommandName =
   | 'scanLock'
   | 'txnHeartBeat'
   | 'pessimisticLock'
-  | 'pessimisticRollback';
+  | 'pessimisticRollback'
+  | 'gc';
 
 const empty = Buffer.alloc(0);
 
@@ -374,6 +375,14 @@ export function createTxnHandlers(store: RaftStore, kv: RaftKv): Pick<KvHandlers
         return kvrpcpb.TxnHeartBeatResponse.create({ lockTtl });
       },
       (failure) => kvrpcpb.TxnHeartBeatResponse.create(singleKeyErrorFields(failure)),
+    ),
+
+    gc: guarded(
+      async (request: kvrpcpb.GCRequest) => {
+        await kv.gc(regionContextOf(request.context), asTimestamp(request.safePoint));
+        return kvrpcpb.GCResponse.create({});
+      },
+      (failure) => kvrpcpb.GCResponse.create(singleKeyErrorFields(failure)),
     ),
 
     pessimisticLock: guarded(
