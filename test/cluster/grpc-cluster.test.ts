@@ -76,4 +76,16 @@ describe('stores over real gRPC with message filters (the cluster harness)', () 
     await waitFor('the restarted store to catch up', () => (has(follower, 'while-down') ? true : undefined));
     for (let index = 0; index < 10; index++) assert.ok(has(follower, `slow${index}`));
   });
+
+  test('every store restarted at once comes back with all its data, and the region serves writes again', async () => {
+    const ids = [...cluster.stores.keys()];
+    for (const id of ids) await cluster.stop(id);
+    for (const id of ids) await cluster.start(id);
+    const leader = await waitFor('a leader after the full restart', () => cluster.leaderOf(regionId));
+    assert.equal((await put(leader, 'after-restart')).header?.error, undefined);
+    for (const id of ids) {
+      await waitFor(`store ${id} to apply after the restart`, () => (has(id, 'after-restart') ? true : undefined));
+      for (const key of ['before', 'majority', 'while-down', 'slow9']) assert.ok(has(id, key), `store ${id} lost ${key}`);
+    }
+  });
 });
