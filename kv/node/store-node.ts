@@ -176,7 +176,7 @@ export class StoreNode {
   }
 
   async stop(): Promise<void> {
-    this.worker?.stop();
+    await this.worker?.stop();
     await this.store?.stop();
     this.transport?.close();
     this.server?.forceShutdown();

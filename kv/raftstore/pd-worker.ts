@@ -42,6 +42,7 @@ export class PdWorker {
   splits = 0;
   private readonly checkedAtBytes = new Map<bigint, number>();
   private checking = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: PdWorkerOptions) {
     this.options = options;
@@ -49,24 +50,36 @@ export class PdWorker {
 
   async start(): Promise<void> {
     await this.openStream();
-    this.timers.push(setInterval(() => void this.storeHeartbeat(), this.options.storeHeartbeatIntervalMs ?? 10_000));
-    this.timers.push(setInterval(() => void this.regionHeartbeats(), this.options.regionHeartbeatIntervalMs ?? 10_000));
-    this.timers.push(setInterval(() => void this.checkSplits(), this.options.splitCheckIntervalMs ?? 10_000));
-    void this.storeHeartbeat();
-    void this.regionHeartbeats();
+    this.timers.push(setInterval(() => this.track(this.storeHeartbeat()), this.options.storeHeartbeatIntervalMs ?? 10_000));
+    this.timers.push(setInterval(() => this.track(this.regionHeartbeats()), this.options.regionHeartbeatIntervalMs ?? 10_000));
+    this.timers.push(setInterval(() => this.track(this.checkSplits()), this.options.splitCheckIntervalMs ?? 10_000));
+    this.track(this.storeHeartbeat());
+    this.track(this.regionHeartbeats());
   }
 
-  stop(): void {
+  /** Stops the rounds and waits for the ones under way, so the engine can close after. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.stream?.close();
+    await Promise.all(this.inFlight);
+  }
+
+  /**
+   * Runs a background round to completion. A failed round (PD unreachable, or the store
+   * shutting down under it) is dropped: the next round retries, and a background failure
+   * must never take the process down.
+   */
+  private track(round: Promise<void>): void {
+    const settled = round.catch(() => undefined).finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
   }
 
   private async openStream(): Promise<void> {
     if (this.stopped) return;
     try {
       this.stream = await this.options.pd.openRegionHeartbeatStream(
-        (response) => void this.handleResponse(response),
+        (response) => this.track(this.handleResponse(response)),
         () => {
           // The stream broke (PD leader change): the next heartbeat round reopens it.
           this.stream = undefined;
@@ -217,6 +230,6 @@ export class PdWorker {
   }
 
   private reportRegionSoon(regionId: bigint): void {
-    setTimeout(() => void this.regionHeartbeats(regionId), 50);
+    setTimeout(() => this.track(this.regionHeartbeats(regionId)), 50);
   }
 }

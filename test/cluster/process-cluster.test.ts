@@ -1,9 +1,12 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials } from '@grpc/grpc-js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { leaderContext, pdRegions, startTestProcessCluster, type TestProcessCluster, waitForHealthyCluster } from './process-cluster.js';
+
+import { freePort } from '../../common/free-port.js';
 
 describe('a local cluster of real processes (what npm start runs)', () => {
   let running: TestProcessCluster | undefined;
@@ -47,5 +50,70 @@ describe('a local cluster of real processes (what npm start runs)', () => {
     assert.match(metrics, /tidedb_kv_raftstore_write_duration_seconds_count [1-9]/);
 
     assert.deepEqual(await cluster.stop(), [0, 0, 0, 0]);
+  });
+});
+
+// In the same file as the test above so the two process clusters never run at once: on
+// 2 cores, two clusters with fast ticks starve each other into election churn.
+describe('scaling a process cluster out and in', () => {
+  let running: TestProcessCluster | undefined;
+  after(() => running?.dispose());
+
+  test('a 4th store joins and PD moves replicas and leaders onto it; a drained store is emptied; every region keeps 3 replicas', async () => {
+    running = await startTestProcessCluster();
+    const { cluster, ports } = running;
+    await waitForHealthyCluster(ports, 3, 60_000);
+
+    // Six regions to spread, made with SplitRegion on the bootstrap region's leader.
+    const { address, context } = await leaderContext(ports, (await pdRegions(ports))[0]!);
+    const client = new tikvpb.TikvClient(address, credentials.createInsecure());
+    try {
+      const split = await new Promise<kvrpcpb.SplitRegionResponse>((resolve, reject) =>
+        client.splitRegion(kvrpcpb.SplitRegionRequest.create({ context, splitKeys: ['b', 'd', 'f', 'h', 'j'].map((key) => Buffer.from(key)), isRawKv: true }), (error, response) =>
+          error === null ? resolve(response) : reject(error),
+        ),
+      );
+      assert.equal(split.regionError, undefined);
+      assert.equal(split.regions.length, 6);
+    } finally {
+      client.close();
+    }
+
+    const storeIds = async () => ((await (await fetch(`http://127.0.0.1:${ports.pdStatus}/pd/api/v1/stores`)).json()) as { stores: Array<{ store: { id: string } }> }).stores.map((entry) => entry.store.id);
+    const original = await storeIds();
+    assert.equal(original.length, 3);
+    cluster.addStore(await freePort(), await freePort());
+    const deadline = Date.now() + 90_000;
+    let onNewStore = { peers: 0, leaders: 0 };
+    for (;;) {
+      const regions = await pdRegions(ports);
+      const newStoreId = (await storeIds()).find((id) => !original.includes(id));
+      onNewStore = {
+        peers: regions.filter((region) => region.peers.some((peer) => peer.storeId === newStoreId)).length,
+        leaders: regions.filter((region) => region.leader?.storeId === newStoreId).length,
+      };
+      const allThree = regions.length === 6 && regions.every((region) => region.peers.filter((peer) => peer.role === 0).length === 3 && region.leader !== null);
+      if (onNewStore.peers >= 2 && onNewStore.leaders >= 1 && allThree) break;
+      if (Date.now() > deadline) assert.fail(`after 90 s the new store holds ${onNewStore.peers} replica(s) and ${onNewStore.leaders} leader(s); regions: ${JSON.stringify(regions)}`);
+      await sleep(500);
+    }
+
+    // Draining one of the original stores: PD moves its replicas elsewhere, none is lost.
+    const drained = original[0]!;
+    const replicasOn = async (storeId: string) => (await pdRegions(ports)).filter((region) => region.peers.some((peer) => peer.storeId === storeId)).length;
+    assert.ok((await replicasOn(drained)) > 0, 'the store to drain holds replicas');
+    const post = await fetch(`http://127.0.0.1:${ports.pdStatus}/pd/api/v1/stores/state`, { method: 'POST', body: JSON.stringify({ storeId: drained, state: 'Offline' }) });
+    assert.equal(post.status, 200);
+    const drainDeadline = Date.now() + 90_000;
+    for (;;) {
+      const regions = await pdRegions(ports);
+      const left = await replicasOn(drained);
+      const healthy = regions.length === 6 && regions.every((region) => region.peers.filter((peer) => peer.role === 0).length === 3 && region.leader !== null);
+      if (left === 0 && healthy) break;
+      if (Date.now() > drainDeadline) assert.fail(`after 90 s the drained store still holds ${left} replica(s); regions: ${JSON.stringify(regions)}`);
+      await sleep(500);
+    }
+
+    assert.deepEqual(await cluster.stop(), [0, 0, 0, 0, 0]);
   });
 });
