@@ -161,13 +161,7 @@ export class PdWorker {
         this.checkedAtBytes.set(region.id, peer.appliedWriteBytes);
         const { splitKey } = await findSplitKey(this.options.engine, peer.region, maxSize);
         if (splitKey === undefined) continue;
-        const ids = await this.options.pd.askBatchSplit(peer.region, 1);
-        const result = await this.options.store.proposeSplit(region.id, [splitKey], ids);
-        const admin = result.adminResponse?.cmd;
-        if (result.header?.error !== undefined || admin?.$case !== 'batchSplit') continue;
-        this.splits++;
-        await this.options.pd.reportBatchSplit(admin.value.regions);
-        this.reportRegionSoon(region.id);
+        await this.split(peer.region, [splitKey]);
       }
     } catch {
       // PD unreachable or the region moved: the next round measures again.
@@ -194,14 +188,19 @@ export class PdWorker {
     const outside = keys.find((key) => compareBytes(key, region.startKey) <= 0 || (region.endKey.length > 0 && compareBytes(key, region.endKey) >= 0));
     if (outside !== undefined) return { regionError: keyNotInRegionError(outside, region), regions: [] };
     if (keys.length === 0) return { regions: [region] };
+    return this.split(region, keys);
+  }
+
+  /** Splits `region` at sorted routing keys with ids from PD, and tells PD the outcome. */
+  private async split(region: metapb.Region, keys: readonly Uint8Array[]): Promise<{ regionError?: errorpb.Error; regions: metapb.Region[] }> {
     const ids = await this.options.pd.askBatchSplit(region, keys.length);
-    const result = await this.options.store.proposeSplit(regionId, keys, ids);
+    const result = await this.options.store.proposeSplit(region.id, keys, ids);
     const admin = result.adminResponse?.cmd;
     if (result.header?.error !== undefined) return { regionError: result.header.error, regions: [] };
-    if (admin?.$case !== 'batchSplit') return { regionError: { message: `region ${regionId}: the split produced no regions` }, regions: [] };
+    if (admin?.$case !== 'batchSplit') return { regionError: { message: `region ${region.id}: the split produced no regions` }, regions: [] };
     this.splits++;
     await this.options.pd.reportBatchSplit(admin.value.regions);
-    this.reportRegionSoon(regionId);
+    this.reportRegionSoon(region.id);
     return { regions: admin.value.regions };
   }
 

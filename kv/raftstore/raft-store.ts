@@ -1,7 +1,6 @@
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../../common/metrics/index.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
-import * as eraftpb from '../../proto/gen/eraftpb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
 import { raftStateRange, regionStateKey, regionStatePrefix } from '../raftlog/keys.js';
@@ -313,7 +312,7 @@ export class RaftStore {
         for (const outcome of outcomes) {
           this.metrics.appliedEntries.inc(outcome.appliedEntries);
           if (outcome.appliesSnapshot) this.metrics.snapshots.inc({ event: 'applied' });
-          for (const message of outcome.messages) if (message.message?.msgType === eraftpb.MessageType.MsgSnapshot) this.metrics.snapshots.inc({ event: 'sent' });
+          if (outcome.snapshotsSent > 0) this.metrics.snapshots.inc({ event: 'sent' }, outcome.snapshotsSent);
         }
       }
       const byStore = new Map<bigint, raftServerpb.RaftMessage[]>();

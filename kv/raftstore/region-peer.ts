@@ -87,6 +87,8 @@ export interface ReadyOutcome {
   readonly appliedEntries: number;
   /** Whether this Ready applies a snapshot from the leader. */
   readonly appliesSnapshot: boolean;
+  /** Snapshot messages among `messages`. */
+  readonly snapshotsSent: number;
 }
 
 /** Where a new region's log starts (the regions of a split, like bootstrap regions). */
@@ -344,7 +346,8 @@ export class RegionPeer {
    */
   collectReady(batch: WriteBatch): ReadyOutcome {
     const ready = this.node.ready();
-    if (ready.snapshot !== undefined && ready.snapshot.metadata.index > 0) this.applySnapshot(batch, ready.snapshot);
+    const snapshot = ready.snapshot !== undefined && ready.snapshot.metadata.index > 0 ? ready.snapshot : undefined;
+    if (snapshot !== undefined) this.applySnapshot(batch, snapshot);
     this.storage.append(batch, ready.entries);
     if (ready.hardState !== undefined) this.storage.setHardState(batch, ready.hardState);
     const results: Array<{ index: number; term: number; response: raftCmdpb.RaftCmdResponse }> = [];
@@ -355,6 +358,7 @@ export class RegionPeer {
     const last = ready.committedEntries[ready.committedEntries.length - 1];
     if (last !== undefined) this.storage.setApplied(batch, last.index);
     const messages = ready.messages.map((message) => this.wrap(message));
+    const snapshotTargets = ready.messages.filter((message) => message.type === MessageType.Snapshot).map((message) => message.to);
     const readStates = ready.readStates;
     const roleChanged = ready.softState !== undefined;
     const newRegions = this.newRegions;
@@ -362,12 +366,13 @@ export class RegionPeer {
       messages,
       newRegions,
       appliedEntries: ready.committedEntries.length,
-      appliesSnapshot: ready.snapshot !== undefined && ready.snapshot.metadata.index > 0,
+      appliesSnapshot: snapshot !== undefined,
+      snapshotsSent: snapshotTargets.length,
       afterWrite: () => {
         this.node.advance(ready);
         // Snapshots travel inside the message: once sent, report it done (a lost one
         // sends the follower back to probing, and the leader offers it again).
-        for (const message of ready.messages) if (message.type === MessageType.Snapshot) this.node.reportSnapshot(message.to, 'finish');
+        for (const to of snapshotTargets) this.node.reportSnapshot(to, 'finish');
         // Only now are the applied writes in the engine, where local reads look.
         if (last !== undefined) this.appliedTerm = last.term;
         for (const result of results) this.finishProposal(result.index, result.term, result.response);

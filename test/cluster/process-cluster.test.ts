@@ -5,7 +5,6 @@ import { credentials } from '@grpc/grpc-js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { leaderContext, pdRegions, startTestProcessCluster, type TestProcessCluster, waitForHealthyCluster } from './process-cluster.js';
-
 import { freePort } from '../../common/free-port.js';
 
 describe('a local cluster of real processes (what npm start runs)', () => {
