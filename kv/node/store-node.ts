@@ -10,7 +10,7 @@ import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { ColumnFamily } from '../engine/engine.js';
 import { LevelEngine } from '../engine/level-engine.js';
-import { GrpcStoreTransport } from '../raftstore/grpc-store-transport.js';
+import { GrpcStoreTransport, storeServerOptions } from '../raftstore/grpc-store-transport.js';
 import { PdWorker } from '../raftstore/pd-worker.js';
 import { RaftKv } from '../raftstore/raft-kv.js';
 import { RaftRawKv } from '../raftstore/raft-raw-kv.js';
@@ -67,7 +67,7 @@ export class StoreNode {
     this.storeId = await this.identity();
 
     // The gRPC server binds first, so the store's real address (port 0 → chosen) goes to PD.
-    this.server = new Server();
+    this.server = new Server(storeServerOptions);
     this.port = await new Promise<number>((resolve, reject) =>
       this.server!.bindAsync(config.addr, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error))),
     );

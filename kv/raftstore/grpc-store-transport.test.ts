@@ -1,6 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import * as eraftpb from '../../proto/gen/eraftpb.js';
+import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { SeededRandom } from '../../common/random.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
@@ -49,5 +51,32 @@ describe('stores replicate over gRPC', () => {
     for (const [storeId, engine] of engines) {
       await waitFor(`store ${storeId} to apply`, () => (engine.getSync(ColumnFamily.raw, Buffer.from('k')) !== undefined ? true : undefined));
     }
+  });
+
+  test('one send of more than a gRPC message can carry (6 × 1 MiB appends) goes out in several batches, all delivered', async () => {
+    const received: raftServerpb.RaftMessageBatch[] = [];
+    // The default server: gRPC's 4 MiB receive limit.
+    const server = new Server();
+    servers.push(server);
+    server.addService(tikvpb.TikvService, {
+      batchRaft: (call: ServerReadableStream<raftServerpb.RaftMessageBatch, raftServerpb.Done>, callback: sendUnaryData<raftServerpb.Done>) => {
+        call.on('data', (batch: raftServerpb.RaftMessageBatch) => received.push(batch));
+        call.on('end', () => callback(null, {}));
+      },
+    } as unknown as UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const transport = new GrpcStoreTransport(() => `127.0.0.1:${port}`);
+    transports.push(transport);
+    const append = (regionId: bigint): raftServerpb.RaftMessage => ({
+      regionId,
+      message: eraftpb.Message.create({ msgType: eraftpb.MessageType.MsgAppend, to: 2n, from: 1n, entries: [eraftpb.Entry.create({ index: 5n, term: 1n, data: Buffer.alloc(1024 * 1024, Number(regionId)) })] }),
+      isTombstone: false,
+      startKey: Buffer.alloc(0),
+      endKey: Buffer.alloc(0),
+    });
+    transport.send(9n, [1n, 2n, 3n, 4n, 5n, 6n].map(append));
+    await waitFor('all six appends', () => (received.flatMap((batch) => batch.msgs).length === 6 ? true : undefined));
+    assert.ok(received.length >= 3, `${received.length} batches`);
+    assert.deepEqual(received.flatMap((batch) => batch.msgs.map((message) => message.regionId)), [1n, 2n, 3n, 4n, 5n, 6n]);
   });
 });

@@ -7,6 +7,7 @@ import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import { ColumnFamily } from '../engine/engine.js';
 import { RegionError } from './region-errors.js';
 import { initialRegion, type RaftStore } from './raft-store.js';
+import { maxRaftEntryBytes } from './region-peer.js';
 import { TestStores, waitFor } from './test-stores.js';
 
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
@@ -44,6 +45,13 @@ describe('RaftStore: three stores, one region', () => {
     const stale = await leader.propose(putCommand({ ...region, regionEpoch: { confVer: 1n, version: 0n } }, 'k3', 'v3'));
     assert.ok(stale.header?.error?.epochNotMatch !== undefined);
     assert.equal((await stores.get(1n)!.propose({ ...putCommand(region, 'k', 'v'), header: { ...putCommand(region, 'k', 'v').header!, regionId: 99n } })).header?.error?.regionNotFound?.regionId, 99n);
+
+    // A command too large for one Raft entry is refused whole; the region goes on serving.
+    const huge = putCommand(region, 'huge', 'x'.repeat(maxRaftEntryBytes + 1));
+    const tooLarge = await leader.propose(huge);
+    assert.equal(tooLarge.header?.error?.raftEntryTooLarge?.regionId, 1n);
+    assert.ok(Number(tooLarge.header.error.raftEntryTooLarge.entrySize) > maxRaftEntryBytes);
+    assert.equal(engines.get(leader.storeId)!.getSync(ColumnFamily.default, bytes('huge')), undefined);
 
     await leader.readBarrier(1n, region.regionEpoch);
     await assert.rejects(follower.readBarrier(1n, region.regionEpoch), (error: unknown) => error instanceof RegionError && error.error.notLeader !== undefined);

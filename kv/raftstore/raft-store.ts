@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../../common/metrics/index.js';
+import * as eraftpb from '../../proto/gen/eraftpb.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
@@ -14,6 +15,11 @@ import { initialLogIndex, initialLogTerm, RegionPeer, type ReadyOutcome } from '
 /** How a store reaches the others: best effort, as Raft tolerates loss. */
 export interface StoreTransport {
   send(toStoreId: bigint, messages: readonly raftServerpb.RaftMessage[]): void;
+  /**
+   * Sends one snapshot message, data and all, apart from the other messages (it may be
+   * large). Resolves once the receiving store has all of it; rejects when that failed.
+   */
+  sendSnapshot(toStoreId: bigint, message: raftServerpb.RaftMessage): Promise<void>;
 }
 
 export interface RaftStoreOptions {
@@ -82,7 +88,7 @@ export class RaftStore {
         messagesSent: registry.counter({ name: 'tidedb_kv_raftstore_messages_sent_total', help: 'Raft messages sent to other stores' }),
         proposals: registry.counter({ name: 'tidedb_kv_raftstore_proposals_total', help: 'commands handed to region peers on this store to propose (refused ones included)' }),
         appliedEntries: registry.counter({ name: 'tidedb_kv_raftstore_applied_entries_total', help: 'committed Raft entries applied on this store' }),
-        snapshots: registry.counter({ name: 'tidedb_kv_raftstore_snapshots_total', help: 'region snapshots sent to other stores and applied here', labelNames: ['event'] }),
+        snapshots: registry.counter({ name: 'tidedb_kv_raftstore_snapshots_total', help: 'region snapshots streamed to other stores (sent, send_failed), received and applied here', labelNames: ['event'] }),
       };
       const peers = this.peers;
       registry.gauge({
@@ -279,6 +285,26 @@ export class RaftStore {
     return barrier;
   }
 
+  /**
+   * Streams a snapshot to another store and tells the sending peer how that ended: Raft
+   * holds the follower until it hears, so every send must end in a report.
+   */
+  private sendSnapshot(toStoreId: bigint, message: raftServerpb.RaftMessage): void {
+    const report = (status: 'finish' | 'failure') => {
+      if (this.stopped) return;
+      this.metrics?.snapshots.inc({ event: status === 'finish' ? 'sent' : 'send_failed' });
+      const peer = this.peers.get(message.regionId);
+      const to = message.toPeer?.id;
+      if (peer === undefined || to === undefined) return;
+      peer.reportSnapshot(to, status);
+      this.wake();
+    };
+    this.options.transport.sendSnapshot(toStoreId, message).then(
+      () => report('finish'),
+      () => report('failure'),
+    );
+  }
+
   /** Asks the loop to run an iteration soon (coalesced). */
   wake(): void {
     if (this.stopped) return;
@@ -312,7 +338,6 @@ export class RaftStore {
         for (const outcome of outcomes) {
           this.metrics.appliedEntries.inc(outcome.appliedEntries);
           if (outcome.appliesSnapshot) this.metrics.snapshots.inc({ event: 'applied' });
-          if (outcome.snapshotsSent > 0) this.metrics.snapshots.inc({ event: 'sent' }, outcome.snapshotsSent);
         }
       }
       const byStore = new Map<bigint, raftServerpb.RaftMessage[]>();
@@ -320,6 +345,10 @@ export class RaftStore {
         for (const message of outcome.messages) {
           const to = message.toPeer?.storeId;
           if (to === undefined) continue;
+          if (message.message?.msgType === eraftpb.MessageType.MsgSnapshot) {
+            this.sendSnapshot(to, message);
+            continue;
+          }
           const group = byStore.get(to);
           if (group === undefined) byStore.set(to, [message]);
           else group.push(message);

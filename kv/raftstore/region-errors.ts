@@ -29,6 +29,10 @@ export function serverIsBusyError(reason: string, backoffMs: bigint): errorpb.Er
   return { message: `server is busy: ${reason}`, serverIsBusy: { reason, backoffMs } };
 }
 
+export function raftEntryTooLargeError(regionId: bigint, entrySize: number): errorpb.Error {
+  return { message: `a command of ${entrySize} bytes is too large for one Raft entry of region ${regionId}`, raftEntryTooLarge: { regionId, entrySize: BigInt(entrySize) } };
+}
+
 /** A failed command: the region error, ready to put in a response header. */
 export class RegionError extends Error {
   override readonly name = 'RegionError';

@@ -7,12 +7,12 @@ import { decodeConfChange } from '../raft/conf-change.js';
 import { messageToProto } from '../raft/convert.js';
 import { ProposalDroppedError, SnapshotTemporarilyUnavailableError } from '../raft/errors.js';
 import { RawNode } from '../raft/raw-node.js';
-import { type ConfState, ConfChangeType, EntryType, type Message, MessageType, Role, type Snapshot } from '../raft/types.js';
+import { type ConfState, ConfChangeType, EntryType, type Message, Role, type Snapshot } from '../raft/types.js';
 import { applyStateKey, regionStateKey } from '../raftlog/keys.js';
 import { PeerStorage } from '../raftlog/peer-storage.js';
 import { ColumnFamily as CF } from '../engine/engine.js';
 import { decodeSnapshotData, encodeSnapshotData, snapshotColumnFamilies, type SnapshotEntry } from './snapshot-data.js';
-import { epochNotMatchError, keyNotInRegionError, notLeaderError, RegionError, regionNotFoundError, staleCommandError } from './region-errors.js';
+import { epochNotMatchError, keyNotInRegionError, notLeaderError, raftEntryTooLargeError, RegionError, regionNotFoundError, staleCommandError } from './region-errors.js';
 
 export interface RegionPeerOptions {
   readonly engine: Engine;
@@ -45,6 +45,12 @@ interface ProposalBatch {
 
 /** A batch goes into an entry once it holds this many bytes of keys and values. */
 const maxProposalBatchBytes = 1 << 20;
+
+/**
+ * The largest write command accepted, as TiKV's raft-entry-max-size: larger ones are
+ * refused with RaftEntryTooLarge (the client splits them) rather than stall replication.
+ */
+export const maxRaftEntryBytes = 8 * 1024 * 1024;
 
 interface PendingRead {
   readonly resolve: Resolve<void>;
@@ -87,8 +93,6 @@ export interface ReadyOutcome {
   readonly appliedEntries: number;
   /** Whether this Ready applies a snapshot from the leader. */
   readonly appliesSnapshot: boolean;
-  /** Snapshot messages among `messages`. */
-  readonly snapshotsSent: number;
 }
 
 /** Where a new region's log starts (the regions of a split, like bootstrap regions). */
@@ -215,7 +219,11 @@ export class RegionPeer {
           if (target !== undefined) this.node.transferLeader(Number(target.id));
           return resolve(okResponse(this.node.raft.term, { cmd: { $case: 'transferLeader', value: {} } }));
         }
-        if (admin === undefined) return this.addToBatch(command, resolve);
+        if (admin === undefined) {
+          const bytes = command.requests.reduce((sum, request) => sum + requestBytes(request), 0);
+          if (bytes > maxRaftEntryBytes) throw new RegionError(raftEntryTooLargeError(this.region.id, bytes));
+          return this.addToBatch(command, bytes, resolve);
+        }
         // Commands proposed before this one go into the log before it.
         this.flushProposals();
         if (admin.$case === 'changePeer') {
@@ -302,8 +310,7 @@ export class RegionPeer {
    * Commands join only a batch planned with the same epoch, so a stale one cannot fail
    * the others; each caller gets its own slice of the responses.
    */
-  private addToBatch(command: raftCmdpb.RaftCmdRequest, resolve: Resolve<raftCmdpb.RaftCmdResponse>): void {
-    const bytes = command.requests.reduce((sum, request) => sum + requestBytes(request), 0);
+  private addToBatch(command: raftCmdpb.RaftCmdRequest, bytes: number, resolve: Resolve<raftCmdpb.RaftCmdResponse>): void {
     const batch = this.proposalBatch;
     if (batch !== undefined && (!sameEpoch(batch.header?.regionEpoch, command.header?.regionEpoch) || batch.bytes + bytes > maxProposalBatchBytes)) this.flushProposals();
     const open = this.proposalBatch ?? (this.proposalBatch = { header: command.header, requests: [], callers: [], bytes: 0 });
@@ -358,7 +365,6 @@ export class RegionPeer {
     const last = ready.committedEntries[ready.committedEntries.length - 1];
     if (last !== undefined) this.storage.setApplied(batch, last.index);
     const messages = ready.messages.map((message) => this.wrap(message));
-    const snapshotTargets = ready.messages.filter((message) => message.type === MessageType.Snapshot).map((message) => message.to);
     const readStates = ready.readStates;
     const roleChanged = ready.softState !== undefined;
     const newRegions = this.newRegions;
@@ -367,12 +373,8 @@ export class RegionPeer {
       newRegions,
       appliedEntries: ready.committedEntries.length,
       appliesSnapshot: snapshot !== undefined,
-      snapshotsSent: snapshotTargets.length,
       afterWrite: () => {
         this.node.advance(ready);
-        // Snapshots travel inside the message: once sent, report it done (a lost one
-        // sends the follower back to probing, and the leader offers it again).
-        for (const to of snapshotTargets) this.node.reportSnapshot(to, 'finish');
         // Only now are the applied writes in the engine, where local reads look.
         if (last !== undefined) this.appliedTerm = last.term;
         for (const result of results) this.finishProposal(result.index, result.term, result.response);
@@ -384,6 +386,16 @@ export class RegionPeer {
         if (roleChanged && !this.isLeader()) this.failAll(staleCommandError(`peer ${this.peer.id} is no longer the leader of region ${this.region.id}`));
       },
     };
+  }
+
+  /**
+   * How sending a snapshot to peer `to` ended (the transport streams it apart from other
+   * messages): Raft keeps that follower paused until told, then probes it again; after
+   * a failure the next probe asks for a fresh snapshot.
+   */
+  reportSnapshot(to: bigint, status: 'finish' | 'failure'): void {
+    if (this.removed) return;
+    this.node.reportSnapshot(Number(to), status);
   }
 
   /**

@@ -39,6 +39,15 @@ export class TestStores {
           for (const message of messages) store.receive(message);
         });
       },
+      sendSnapshot: (to: bigint, message: raftServerpb.RaftMessage) =>
+        new Promise<void>((resolve, reject) => {
+          const store = this.stores.get(to);
+          if (store === undefined || this.cut.has(to) || this.cut.has(from)) return reject(new Error(`store ${to} is unreachable`));
+          setImmediate(() => {
+            store.receive(message);
+            resolve();
+          });
+        }),
     };
   }
 

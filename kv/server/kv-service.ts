@@ -55,8 +55,7 @@ function unary<Request, Response>(handler: (request: Request) => Promise<Respons
 /**
  * The Tikv gRPC service of one store: transactional and raw KV over Raft, the
  * BatchCommands stream, the Raft message streams between stores, and explicit
- * "not supported yet" answers for what is still missing (Coprocessor, SplitRegion,
- * Snapshot).
+ * "not supported yet" answers for what is still missing (Coprocessor).
  */
 export function createKvService(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): tikvpb.TikvServer {
   const plain = createKvHandlers(store, kv, options);
@@ -107,12 +106,7 @@ export function createKvService(store: RaftStore, kv: RaftKv, options: KvService
     },
     raft: raft.raft,
     batchRaft: raft.batchRaft,
-    snapshot: (call, callback) => {
-      // Drain and refuse: a peer that needs a snapshot keeps asking, and Raft tolerates that.
-      call.on('data', () => undefined);
-      call.on('error', () => undefined);
-      callback({ code: status.UNIMPLEMENTED, details: 'Snapshot is not supported yet' });
-    },
+    snapshot: raft.snapshot,
     batchCommands: (call) => handleBatchCommands(handlers, call),
   };
 }

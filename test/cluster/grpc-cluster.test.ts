@@ -88,4 +88,24 @@ describe('stores over real gRPC with message filters (the cluster harness)', () 
       for (const key of ['before', 'majority', 'while-down', 'slow9']) assert.ok(has(id, key), `store ${id} lost ${key}`);
     }
   });
+
+  test('a region holding more than one gRPC message can carry (6 MiB) reaches a new store as a snapshot streamed in chunks', async () => {
+    const leader = await waitFor('a leader', () => cluster.leaderOf(regionId));
+    const value = (index: number) => Buffer.alloc(64 * 1024, index);
+    const writes: Array<Promise<raftCmdpb.RaftCmdResponse>> = [];
+    for (let index = 0; index < 96; index++) {
+      writes.push(command(leader, { requests: [{ cmd: { $case: 'put', value: { cf: ColumnFamily.raw, key: Buffer.from(`big${index}`), value: value(index) } } }] }));
+    }
+    for (const response of await Promise.all(writes)) assert.equal(response.header?.error, undefined);
+
+    await cluster.start(5n);
+    const learner = metapb.Peer.create({ id: 15n, storeId: 5n, role: metapb.PeerRole.Learner });
+    assert.equal((await command(leader, { requests: [], adminRequest: { cmd: { $case: 'changePeer', value: { changeType: 2, peer: learner } } } })).header?.error, undefined);
+    await waitFor('store 5 to install the snapshot', () => (has(5n, 'big95') ? true : undefined), 20_000);
+    const engine = cluster.engines.get(5n)!;
+    for (let index = 0; index < 96; index++) {
+      assert.ok(Buffer.from(engine.getSync(ColumnFamily.raw, Buffer.from(`big${index}`))!).equals(value(index)), `big${index} arrived damaged`);
+    }
+    assert.ok(has(5n, 'after-restart'));
+  });
 });

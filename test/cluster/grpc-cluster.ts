@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { SeededRandom } from '../../common/random.js';
 import * as eraftpb from '../../proto/gen/eraftpb.js';
 import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { MemoryEngine } from '../../kv/engine/memory-engine.js';
-import { GrpcStoreTransport, raftMessageHandlers } from '../../kv/raftstore/grpc-store-transport.js';
+import { GrpcStoreTransport, raftMessageHandlers, storeServerOptions } from '../../kv/raftstore/grpc-store-transport.js';
 import { RaftStore, type StoreTransport } from '../../kv/raftstore/raft-store.js';
 
 /**
@@ -47,15 +48,27 @@ class FilteredTransport implements StoreTransport {
   send(toStoreId: bigint, messages: readonly raftServerpb.RaftMessage[]): void {
     const now: raftServerpb.RaftMessage[] = [];
     for (const message of messages) {
-      let fate: MessageFate = 'deliver';
-      for (const filter of this.filters()) {
-        fate = filter(this.from, toStoreId, message);
-        if (fate !== 'deliver') break;
-      }
+      const fate = this.fate(toStoreId, message);
       if (fate === 'deliver') now.push(message);
       else if (fate !== 'drop') setTimeout(() => this.inner.send(toStoreId, [message]), fate.delayMs);
     }
     if (now.length > 0) this.inner.send(toStoreId, now);
+  }
+
+  /** A dropped snapshot is a stream that failed: the sender hears of it, as it would. */
+  async sendSnapshot(toStoreId: bigint, message: raftServerpb.RaftMessage): Promise<void> {
+    const fate = this.fate(toStoreId, message);
+    if (fate === 'drop') throw new Error(`a filter dropped the snapshot to store ${toStoreId}`);
+    if (fate !== 'deliver') await sleep(fate.delayMs);
+    await this.inner.sendSnapshot(toStoreId, message);
+  }
+
+  private fate(toStoreId: bigint, message: raftServerpb.RaftMessage): MessageFate {
+    for (const filter of this.filters()) {
+      const fate = filter(this.from, toStoreId, message);
+      if (fate !== 'deliver') return fate;
+    }
+    return 'deliver';
   }
 }
 
@@ -99,7 +112,7 @@ export class GrpcCluster {
       heartbeatTicks: 2,
     });
     await store.loadRegions();
-    const server = new Server();
+    const server = new Server(storeServerOptions);
     server.addService(tikvpb.TikvService, raftMessageHandlers(store) as unknown as UntypedServiceImplementation);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
     this.addresses.set(storeId, `127.0.0.1:${port}`);
