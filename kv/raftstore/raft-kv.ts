@@ -1,7 +1,8 @@
 import type * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import type { Timestamp } from '../../common/ids.js';
-import type { Engine } from '../engine/engine.js';
+import { ColumnFamily, type Engine } from '../engine/engine.js';
+import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { gcRange, type GcStats } from '../mvcc/actions/gc.js';
 import { LatchedMvccStore } from '../mvcc/latched-store.js';
 import type { MvccTxn } from '../mvcc/mvcc-txn.js';
@@ -9,6 +10,9 @@ import { decodeUserKey, type MvccReader } from '../mvcc/reader.js';
 import { MvccStore } from '../mvcc/store.js';
 import type { RaftStore } from './raft-store.js';
 import { RegionError, regionNotFoundError } from './region-errors.js';
+
+/** Where transactional data lives; raw KV's column family is not among them. */
+const txnColumnFamilies = [ColumnFamily.default, ColumnFamily.lock, ColumnFamily.write, ColumnFamily.latest] as const;
 
 /** Which region a request is for, as the client planned it. */
 export interface RegionContext {
@@ -63,6 +67,22 @@ export class RaftKv {
     const end = region.endKey.length === 0 ? new Uint8Array(0) : decodeUserKey(region.endKey);
     const replicated = new ReplicatedMvccStore(this.mvcc.mvcc.engine, (txn) => this.replicate(context, txn));
     return gcRange(replicated, { start, end, safePoint });
+  }
+
+  /**
+   * KvDeleteRange: every version, lock and write record of the user keys in [start, end)
+   * (an empty end: no upper bound), bypassing MVCC, as one Raft command. For ranges
+   * nothing reads or writes any more (a dropped table past the GC safe point), as in TiKV.
+   */
+  async deleteRange(context: RegionContext, start: Uint8Array, end: Uint8Array, notifyOnly: boolean): Promise<void> {
+    const startKey = Buffer.from(encodeUserKey(start));
+    const endKey = end.length === 0 ? Buffer.alloc(0) : Buffer.from(encodeUserKey(end));
+    const response = await this.store.propose({
+      header: { regionId: context.regionId, ...(context.regionEpoch === undefined ? {} : { regionEpoch: context.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
+      requests: txnColumnFamilies.map((cf) => ({ cmd: { $case: 'deleteRange' as const, value: { cf, startKey, endKey, notifyOnly } } })),
+    });
+    const error = response.header?.error;
+    if (error !== undefined) throw new RegionError(error);
   }
 
   /** Proposes a command's modifications as one Raft command and waits for its apply here. */

@@ -98,6 +98,14 @@ export class RaftRawKv {
     await this.latches.withLatches(keys, () => this.propose(context, keys.map(deleteRequest)));
   }
 
+  /**
+   * Deletes every key in [start, end) (an empty end: to the region's end) as one Raft
+   * command: the range goes at once for readers; it must lie inside the region.
+   */
+  async deleteRange(context: RegionContext, start: Uint8Array, end: Uint8Array): Promise<void> {
+    await this.propose(context, [{ cmd: { $case: 'deleteRange', value: { cf: ColumnFamily.raw, startKey: Buffer.from(start), endKey: Buffer.from(end), notifyOnly: false } } }]);
+  }
+
   /** Compare-and-swap under the key's latch; see the class comment. */
   async compareAndSwap(context: RegionContext, request: RawCompareAndSwap): Promise<RawCompareAndSwapResult> {
     checkKey(request.key);

@@ -358,6 +358,8 @@ export class RaftStore {
         this.options.transport.send(storeId, messages);
         this.metrics?.messagesSent.inc(messages.length);
       }
+      // Range deletes read the engine, so they apply now that this batch is in it.
+      for (const outcome of outcomes) if (outcome.applyRest !== undefined) await outcome.applyRest();
       // Regions created by splits: their state is durable now, so their peers can run.
       for (const outcome of outcomes) {
         for (const region of outcome.newRegions) {

@@ -93,6 +93,11 @@ export interface ReadyOutcome {
   readonly appliedEntries: number;
   /** Whether this Ready applies a snapshot from the leader. */
   readonly appliesSnapshot: boolean;
+  /**
+   * Committed entries that must read the engine to apply (a range delete needs the keys
+   * the range holds): applied once the batch is durable, before `afterWrite`.
+   */
+  readonly applyRest: (() => Promise<void>) | undefined;
 }
 
 /** Where a new region's log starts (the regions of a split, like bootstrap regions). */
@@ -196,6 +201,15 @@ export class RegionPeer {
       const cmd = request.cmd;
       const key = cmd?.$case === 'put' || cmd?.$case === 'delete' ? routingKey(cmd.value.cf, cmd.value.key) : undefined;
       if (key !== undefined && !inRegion(key, this.region)) throw new RegionError(keyNotInRegionError(key, this.region));
+      if (cmd?.$case === 'deleteRange') {
+        const { cf, startKey, endKey } = cmd.value;
+        if (!snapshotColumnFamilies.includes(asColumnFamily(cf))) throw new RegionError({ message: `column family "${cf}" holds no region data to delete` });
+        if (!inRegion(startKey, this.region)) throw new RegionError(keyNotInRegionError(startKey, this.region));
+        // The end is exclusive: it may equal the region's end, and may be open only if the region's is.
+        const regionEnd = this.region.endKey;
+        const endInside = endKey.length === 0 ? regionEnd.length === 0 : compareBytes(endKey, startKey) >= 0 && (regionEnd.length === 0 || compareBytes(endKey, regionEnd) <= 0);
+        if (!endInside) throw new RegionError(keyNotInRegionError(endKey, this.region));
+      }
     }
   }
 
@@ -219,14 +233,18 @@ export class RegionPeer {
           if (target !== undefined) this.node.transferLeader(Number(target.id));
           return resolve(okResponse(this.node.raft.term, { cmd: { $case: 'transferLeader', value: {} } }));
         }
-        if (admin === undefined) {
+        const rangeDelete = command.requests.some((request) => request.cmd?.$case === 'deleteRange');
+        if (rangeDelete && (admin !== undefined || command.requests.some((request) => request.cmd?.$case !== 'deleteRange'))) {
+          throw new RegionError({ message: 'range deletes cannot share a command with other requests' });
+        }
+        if (admin === undefined && !rangeDelete) {
           const bytes = command.requests.reduce((sum, request) => sum + requestBytes(request), 0);
           if (bytes > maxRaftEntryBytes) throw new RegionError(raftEntryTooLargeError(this.region.id, bytes));
           return this.addToBatch(command, bytes, resolve);
         }
         // Commands proposed before this one go into the log before it.
         this.flushProposals();
-        if (admin.$case === 'changePeer') {
+        if (admin?.$case === 'changePeer') {
           const change = admin.value;
           if (change.peer === undefined) throw new RegionError({ message: 'ChangePeer needs a peer' });
           // As in TiKV: the leader cannot remove itself (its pending commands would have no
@@ -359,11 +377,31 @@ export class RegionPeer {
     if (ready.hardState !== undefined) this.storage.setHardState(batch, ready.hardState);
     const results: Array<{ index: number; term: number; response: raftCmdpb.RaftCmdResponse }> = [];
     this.newRegions = [];
-    for (const entry of ready.committedEntries) {
-      results.push({ index: entry.index, term: entry.term, response: this.applyEntry(batch, entry.type, entry.data) });
+    // Entries apply into the loop's batch up to the first range delete; it and those after
+    // it wait until that batch is in the engine, where the range delete looks for keys.
+    const commands = ready.committedEntries.map((entry) => ({ entry, command: entry.type === EntryType.Normal && entry.data.length > 0 ? raftCmdpb.RaftCmdRequest.decode(entry.data) : undefined }));
+    const firstRangeDelete = commands.findIndex(({ command }) => command !== undefined && isRangeDelete(command));
+    const inBatch = firstRangeDelete < 0 ? commands : commands.slice(0, firstRangeDelete);
+    const rest = firstRangeDelete < 0 ? [] : commands.slice(firstRangeDelete);
+    for (const { entry, command } of inBatch) {
+      results.push({ index: entry.index, term: entry.term, response: this.applyEntry(batch, entry, command) });
     }
+    const lastInBatch = inBatch[inBatch.length - 1]?.entry;
+    if (lastInBatch !== undefined) this.storage.setApplied(batch, lastInBatch.index);
     const last = ready.committedEntries[ready.committedEntries.length - 1];
-    if (last !== undefined) this.storage.setApplied(batch, last.index);
+    const applyRest =
+      rest.length === 0
+        ? undefined
+        : async () => {
+            const engine = this.options.engine;
+            for (const { entry, command } of rest) {
+              const entryBatch = engine.newBatch();
+              const response = command !== undefined && isRangeDelete(command) ? await this.applyRangeDelete(entryBatch, command) : this.applyEntry(entryBatch, entry, command);
+              this.storage.setApplied(entryBatch, entry.index);
+              await engine.write(entryBatch, { sync: true });
+              results.push({ index: entry.index, term: entry.term, response });
+            }
+          };
     const messages = ready.messages.map((message) => this.wrap(message));
     const readStates = ready.readStates;
     const roleChanged = ready.softState !== undefined;
@@ -373,6 +411,7 @@ export class RegionPeer {
       newRegions,
       appliedEntries: ready.committedEntries.length,
       appliesSnapshot: snapshot !== undefined,
+      applyRest,
       afterWrite: () => {
         this.node.advance(ready);
         // Only now are the applied writes in the engine, where local reads look.
@@ -481,12 +520,46 @@ export class RegionPeer {
     };
   }
 
-  private applyEntry(batch: WriteBatch, type: number, data: Uint8Array): raftCmdpb.RaftCmdResponse {
+  /**
+   * A command of range deletes (proposed alone, see propose): every key each range holds
+   * in the engine right now, deleted in the entry's batch, so readers see all of the
+   * range go at once. The loop waits for it, so no other write of this region lands
+   * between the scan and the batch.
+   */
+  private async applyRangeDelete(batch: WriteBatch, command: raftCmdpb.RaftCmdRequest): Promise<raftCmdpb.RaftCmdResponse> {
     const term = this.node.raft.term;
-    if (type === EntryType.ConfChange) return this.applyConfChange(batch, data);
+    try {
+      this.checkCommand(command);
+    } catch (error) {
+      return errorResponse(error, term);
+    }
+    const responses: raftCmdpb.Response[] = [];
+    for (const request of command.requests) {
+      if (request.cmd?.$case !== 'deleteRange') return errorResponse(new RegionError({ message: 'a range delete command holds only range deletes' }), term);
+      const { cf, startKey, endKey, notifyOnly } = request.cmd.value;
+      if (!notifyOnly) {
+        const cursor = this.options.engine.iterator(asColumnFamily(cf), { start: startKey, ...(endKey.length === 0 ? {} : { end: endKey }) });
+        try {
+          for (;;) {
+            const entries = await cursor.next(1024);
+            if (entries.length === 0) break;
+            for (const [key] of entries) batch.delete(asColumnFamily(cf), key);
+          }
+        } finally {
+          await cursor.close();
+        }
+      }
+      responses.push({ cmd: { $case: 'deleteRange', value: {} } });
+    }
+    return { header: { uuid: Buffer.alloc(0), currentTerm: BigInt(term) }, responses };
+  }
+
+  /** Applies one committed entry into `batch`; `command` is its decoded command (none for conf changes and no-ops). */
+  private applyEntry(batch: WriteBatch, entry: { readonly type: EntryType; readonly data: Uint8Array }, command: raftCmdpb.RaftCmdRequest | undefined): raftCmdpb.RaftCmdResponse {
+    const term = this.node.raft.term;
+    if (entry.type === EntryType.ConfChange) return this.applyConfChange(batch, entry.data);
     // An empty entry: the no-op a new leader appends.
-    if (data.length === 0) return okResponse(term);
-    const command = raftCmdpb.RaftCmdRequest.decode(data);
+    if (command === undefined) return okResponse(term);
     try {
       this.checkCommand(command);
     } catch (error) {
@@ -630,6 +703,11 @@ function sameEpoch(a: metapb.RegionEpoch | undefined, b: metapb.RegionEpoch | un
 }
 
 /** Bytes of keys and values a write request carries. */
+/** Whether a command deletes ranges (such commands hold nothing else; see propose). */
+function isRangeDelete(command: raftCmdpb.RaftCmdRequest): boolean {
+  return command.adminRequest === undefined && command.requests[0]?.cmd?.$case === 'deleteRange';
+}
+
 function requestBytes(request: raftCmdpb.Request): number {
   const cmd = request.cmd;
   switch (cmd?.$case) {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { credentials, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
-import { encodeMvccKey } from '../../common/codec/mvcc-key.js';
+import { encodeMvccKey, encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { asTimestamp } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
@@ -256,6 +256,64 @@ describe('KV service over gRPC on three Raft stores', () => {
     // Raw data and transactional data live apart: the raw key is not a transactional one.
     const txnView = await unary<kvrpcpb.GetResponse>((callback) => client.kvGet(kvrpcpb.GetRequest.create({ context, key: key('r1'), version: 100n }), callback));
     assert.equal(txnView.notFound, true);
+  });
+
+  test('RawDeleteRange deletes every raw key in [start, end) on every replica and nothing else', async () => {
+    const pairs = ['dr1', 'dr2', 'dr2x', 'dr3', 'dr4', 'ds'].map((name) => ({ key: key(name), value: key(`v-${name}`) }));
+    const put = await unary<kvrpcpb.RawBatchPutResponse>((callback) => client.rawBatchPut(kvrpcpb.RawBatchPutRequest.create({ context, pairs }), callback));
+    assert.equal(put.error, '');
+    const deleted = await unary<kvrpcpb.RawDeleteRangeResponse>((callback) => client.rawDeleteRange(kvrpcpb.RawDeleteRangeRequest.create({ context, startKey: key('dr2'), endKey: key('dr4') }), callback));
+    assert.equal(deleted.error, '');
+    assert.equal(deleted.regionError, undefined);
+    const scanned = await unary<kvrpcpb.RawScanResponse>((callback) => client.rawScan(kvrpcpb.RawScanRequest.create({ context, startKey: key('dr'), endKey: key('dt'), limit: 10 }), callback));
+    assert.deepEqual(scanned.kvs.map((pair) => text(pair.key)), ['dr1', 'dr4', 'ds']);
+    for (const [storeId, engine] of engines) {
+      await waitFor(`store ${storeId} to apply the range delete`, () => (engine.getSync(ColumnFamily.raw, key('dr2')) === undefined ? true : undefined));
+      assert.equal(engine.getSync(ColumnFamily.raw, key('dr3')), undefined);
+      assert.notEqual(engine.getSync(ColumnFamily.raw, key('dr4')), undefined, `store ${storeId} deleted past the end`);
+    }
+
+    const backwards = await unary<kvrpcpb.RawDeleteRangeResponse>((callback) => client.rawDeleteRange(kvrpcpb.RawDeleteRangeRequest.create({ context, startKey: key('z'), endKey: key('a') }), callback));
+    assert.match(backwards.error, /start_key before end_key/);
+    const badCf = await unary<kvrpcpb.RawDeleteRangeResponse>((callback) => client.rawDeleteRange(kvrpcpb.RawDeleteRangeRequest.create({ context, startKey: key('a'), endKey: key('b'), cf: 'raft' }), callback));
+    assert.notEqual(badCf.error, '');
+    const stale = await unary<kvrpcpb.RawDeleteRangeResponse>((callback) =>
+      client.rawDeleteRange(kvrpcpb.RawDeleteRangeRequest.create({ context: { ...context, regionEpoch: { confVer: 1n, version: 0n } }, startKey: key('dr'), endKey: key('dt') }), callback),
+    );
+    assert.notEqual(stale.regionError?.epochNotMatch, undefined);
+    assert.notEqual(engines.get(leader.storeId)!.getSync(ColumnFamily.raw, key('dr1')), undefined, 'a refused range delete deleted data');
+  });
+
+  test('KvDeleteRange removes every version and lock of the user keys in range, and leaves raw data and other keys alone', async () => {
+    for (const [name, startVersion] of [['tdr1', 300n], ['tdr2', 310n], ['tdr2', 320n], ['tdz', 330n]] as const) {
+      const prewritten = await unary<kvrpcpb.PrewriteResponse>((callback) => client.kvPrewrite(prewrite([{ key: name, value: `${name}@${startVersion}` }], name, startVersion), callback));
+      assert.deepEqual(prewritten.errors, []);
+      const committed = await unary<kvrpcpb.CommitResponse>((callback) => client.kvCommit(kvrpcpb.CommitRequest.create({ context, startVersion, keys: [key(name)], commitVersion: startVersion + 1n }), callback));
+      assert.equal(committed.error, undefined);
+    }
+    // A lock left by a transaction that never finished.
+    assert.deepEqual((await unary<kvrpcpb.PrewriteResponse>((callback) => client.kvPrewrite(prewrite([{ key: 'tdr3', value: 'locked' }], 'tdr3', 340n), callback))).errors, []);
+    await unary<kvrpcpb.RawPutResponse>((callback) => client.rawPut(kvrpcpb.RawPutRequest.create({ context, key: key('tdr2'), value: key('raw') }), callback));
+
+    const deleted = await unary<kvrpcpb.DeleteRangeResponse>((callback) => client.kvDeleteRange(kvrpcpb.DeleteRangeRequest.create({ context, startKey: key('tdr'), endKey: key('tds') }), callback));
+    assert.equal(deleted.error, '');
+    assert.equal(deleted.regionError, undefined);
+    const get = (name: string) => unary<kvrpcpb.GetResponse>((callback) => client.kvGet(kvrpcpb.GetRequest.create({ context, key: key(name), version: 400n }), callback));
+    for (const name of ['tdr1', 'tdr2', 'tdr3']) {
+      const got = await get(name);
+      assert.equal(got.notFound, true, `${name} survived`);
+      assert.equal(got.error, undefined, `${name} is still locked`);
+    }
+    assert.equal(text((await get('tdz')).value), 'tdz@330');
+    for (const [storeId, engine] of engines) {
+      await waitFor(`store ${storeId} to apply the range delete`, () => (engine.getSync(ColumnFamily.lock, encodeUserKey(key('tdr3'))) === undefined ? true : undefined));
+      assert.equal(engine.getSync(ColumnFamily.write, encodeMvccKey(key('tdr2'), asTimestamp(311n))), undefined);
+      await waitFor(`store ${storeId} to keep the raw key`, () => (engine.getSync(ColumnFamily.raw, key('tdr2')) !== undefined ? true : undefined));
+    }
+    const raw = await unary<kvrpcpb.RawGetResponse>((callback) => client.rawGet(kvrpcpb.RawGetRequest.create({ context, key: key('tdr2') }), callback));
+    assert.equal(text(raw.value), 'raw', 'KvDeleteRange deleted raw data');
+    const backwards = await unary<kvrpcpb.DeleteRangeResponse>((callback) => client.kvDeleteRange(kvrpcpb.DeleteRangeRequest.create({ context, startKey: key('b'), endKey: key('a') }), callback));
+    assert.match(backwards.error, /start_key before end_key/);
   });
 
   test('KvGC removes versions below the safe point on every replica and keeps what reads at the safe point see', async () => {

@@ -35,7 +35,6 @@ export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServic
   return {
     ...createTxnHandlers(store, kv),
     ...createRawHandlers(store, raw),
-    deleteRange: async () => kvrpcpb.DeleteRangeResponse.create({ error: 'KvDeleteRange is not supported yet' }),
     // The DAG executor arrives in a later issue; until then the answer says so explicitly.
     coprocessor: async () => coprocessorpb.Response.create({ otherError: coprocessorUnsupported }),
     empty: async (request) => ({ testId: request.testId }),

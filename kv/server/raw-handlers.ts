@@ -134,9 +134,13 @@ export function createRawHandlers(store: RaftStore, raw: RaftRawKv): Pick<KvHand
 
     rawDeleteRange: guarded(
       async (request: kvrpcpb.RawDeleteRangeRequest) => {
+        const context = regionContextOf(request.context);
         checkColumnFamily(request.cf);
-        // A range delete needs a Raft command of its own (DeleteRange), not proposed yet.
-        throw new InvalidRequestError('RawDeleteRange is not supported yet');
+        if (request.endKey.length > 0 && Buffer.compare(request.startKey, request.endKey) >= 0) {
+          throw new InvalidRequestError('RawDeleteRange needs start_key before end_key (an empty end_key means no upper bound)');
+        }
+        await raw.deleteRange(context, request.startKey, request.endKey);
+        return kvrpcpb.RawDeleteRangeResponse.create({});
       },
       (failure) => kvrpcpb.RawDeleteRangeResponse.create(stringErrorFields(failure)),
     ),

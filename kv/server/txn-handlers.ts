@@ -12,7 +12,7 @@ import type { MemoryLockGuard } from '../mvcc/concurrency-manager.js';
 import { KeyError, lockInfo } from '../mvcc/errors.js';
 import type { RaftKv, RegionContext } from '../raftstore/raft-kv.js';
 import type { RaftStore } from '../raftstore/raft-store.js';
-import { InvalidRequestError, KeyErrors, keyErrorListFields, keyErrorToProto, lockInfoToProto, singleKeyErrorFields } from './kv-errors.js';
+import { InvalidRequestError, KeyErrors, keyErrorListFields, keyErrorToProto, lockInfoToProto, singleKeyErrorFields, stringErrorFields } from './kv-errors.js';
 import { guarded, type KvHandlers } from './kv-handlers.js';
 import { resolveLockBatchKeys, scanMaxLimit } from './limits.js';
 import {
@@ -43,7 +43,8 @@ export type TxnCommandName =
   | 'txnHeartBeat'
   | 'pessimisticLock'
   | 'pessimisticRollback'
-  | 'gc';
+  | 'gc'
+  | 'deleteRange';
 
 const empty = Buffer.alloc(0);
 
@@ -383,6 +384,18 @@ export function createTxnHandlers(store: RaftStore, kv: RaftKv): Pick<KvHandlers
         return kvrpcpb.GCResponse.create({});
       },
       (failure) => kvrpcpb.GCResponse.create(singleKeyErrorFields(failure)),
+    ),
+
+    deleteRange: guarded(
+      async (request: kvrpcpb.DeleteRangeRequest) => {
+        const context = regionContextOf(request.context);
+        if (request.endKey.length > 0 && Buffer.compare(request.startKey, request.endKey) >= 0) {
+          throw new InvalidRequestError('KvDeleteRange needs start_key before end_key (an empty end_key means no upper bound)');
+        }
+        await kv.deleteRange(context, request.startKey, request.endKey, request.notifyOnly);
+        return kvrpcpb.DeleteRangeResponse.create({});
+      },
+      (failure) => kvrpcpb.DeleteRangeResponse.create(stringErrorFields(failure)),
     ),
 
     pessimisticLock: guarded(
