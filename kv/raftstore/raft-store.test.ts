@@ -119,6 +119,22 @@ describe('RaftStore: three stores, one region', () => {
     }
   });
 
+  test('a leader handing over leadership stops serving lease reads for the rest of its term', async () => {
+    const leader = await waitFor('a leader', leaderStore);
+    const peer = leader.peer(1n)!;
+    assert.equal((await leader.propose(putCommand(region, 'lease', 'v'))).header?.error, undefined);
+    assert.equal(peer.holdsLease, true, 'an applied write in this term gives the leader its lease');
+    const term = peer.node.raft.term;
+    const target = region.peers.find((member) => member.storeId !== leader.storeId)!;
+    const transfer = await leader.propose({ header: putCommand(region, 'x', 'x').header!, requests: [], adminRequest: { cmd: { $case: 'transferLeader', value: { peer: target, peers: [] } } } });
+    assert.equal(transfer.header?.error, undefined);
+    // The target may win at once, past every follower's lease: the old leader must not answer from its own.
+    assert.equal(peer.holdsLease, false);
+    const newLeader = await waitFor('the transfer to finish', () => (stores.get(target.storeId)?.peer(1n)?.isLeader() === true ? stores.get(target.storeId) : undefined));
+    assert.ok(newLeader.peer(1n)!.node.raft.term > term);
+    await assert.rejects(leader.readBarrier(1n, region.regionEpoch), (error: unknown) => error instanceof RegionError && error.error.notLeader !== undefined);
+  });
+
   test('a store restarted from its engine recovers its region and catches up', async () => {
     const victim = [...stores.values()].find((store) => !store.peer(1n)!.isLeader())!;
     await cluster.stop(victim.storeId);

@@ -129,6 +129,11 @@ export class RegionPeer {
   private nextReadId = 0;
   private leaseExpiresAtMs = 0;
   private leaseTerm = 0;
+  /**
+   * A term in which this leader began handing leadership over: the target campaigns at
+   * once, past every follower's lease, so no lease read is safe for the rest of the term.
+   */
+  private leaseForbiddenTerm = 0;
   /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
   private appliedTerm = 0;
   private compactionInFlight = false;
@@ -230,7 +235,10 @@ export class RegionPeer {
         if (admin?.$case === 'transferLeader') {
           // Not replicated: the leader starts the transfer and answers at once.
           const target = admin.value.peer;
-          if (target !== undefined) this.node.transferLeader(Number(target.id));
+          if (target !== undefined) {
+            this.forbidLease();
+            this.node.transferLeader(Number(target.id));
+          }
           return resolve(okResponse(this.node.raft.term, { cmd: { $case: 'transferLeader', value: {} } }));
         }
         const rangeDelete = command.requests.some((request) => request.cmd?.$case === 'deleteRange');
@@ -275,7 +283,8 @@ export class RegionPeer {
         return reject(new RegionError(epochNotMatchError(`epoch of region ${this.region.id} is stale`, [this.region])));
       }
       const raft = this.node.raft;
-      if (this.leaseTerm === raft.term && this.appliedTerm === raft.term && this.options.clock() < this.leaseExpiresAtMs) return resolve();
+      if (raft.leadTransferee !== 0) this.forbidLease();
+      if (this.holdsLease && this.appliedTerm === raft.term) return resolve();
       const id = `${this.peer.id}:${this.nextReadId++}`;
       this.reads.set(id, { resolve, reject });
       this.node.readIndex(new TextEncoder().encode(id));
@@ -314,6 +323,20 @@ export class RegionPeer {
   step(message: Message, from?: metapb.Peer): void {
     if (from !== undefined) this.knownPeers.set(from.id, from);
     this.node.step(message);
+    // A follower may ask the leader to hand over (MsgTransferLeader) too.
+    if (this.node.raft.leadTransferee !== 0) this.forbidLease();
+  }
+
+  /** No lease reads for the rest of this term (see leaseForbiddenTerm). */
+  private forbidLease(): void {
+    this.leaseForbiddenTerm = this.node.raft.term;
+    this.leaseExpiresAtMs = 0;
+  }
+
+  /** Whether a read here right now is served under the leader lease, without a Raft round trip. */
+  get holdsLease(): boolean {
+    const raft = this.node.raft;
+    return this.isLeader() && this.leaseTerm === raft.term && this.leaseForbiddenTerm !== raft.term && this.options.clock() < this.leaseExpiresAtMs;
   }
 
   hasReady(): boolean {
@@ -662,7 +685,7 @@ export class RegionPeer {
       if (proposal.index === index && proposal.term === term) {
         // A quorum accepted an entry proposed at proposedAtMs: no other leader can have
         // been elected before that time plus the lease (which is below the election timeout).
-        if (this.isLeader() && term === this.node.raft.term) {
+        if (this.isLeader() && term === this.node.raft.term && term !== this.leaseForbiddenTerm) {
           this.leaseTerm = term;
           this.leaseExpiresAtMs = Math.max(this.leaseExpiresAtMs, proposal.proposedAtMs + this.options.leaseDurationMs);
         }
