@@ -50,7 +50,14 @@ export type KeyErrorDetail =
   | { readonly kind: 'commit-ts-too-large'; readonly commitTs: Timestamp }
   | { readonly kind: 'pessimistic-lock-not-found'; readonly key: Uint8Array; readonly startTs: Timestamp }
   | { readonly kind: 'pessimistic-lock-rolled-back'; readonly key: Uint8Array; readonly startTs: Timestamp }
-  | { readonly kind: 'lock-type-not-match'; readonly key: Uint8Array; readonly startTs: Timestamp; readonly expected: string };
+  | { readonly kind: 'lock-type-not-match'; readonly key: Uint8Array; readonly startTs: Timestamp; readonly expected: string }
+  | {
+      readonly kind: 'deadlock';
+      /** The key whose lock the request would have waited for, and the txn holding it. */
+      readonly key: Uint8Array;
+      readonly lockTs: Timestamp;
+      readonly deadlockKeyHash: bigint;
+    };
 
 function describe(detail: KeyErrorDetail): string {
   const key = 'key' in detail ? Buffer.from(detail.key).toString('hex') : 'lock' in detail ? Buffer.from(detail.lock.key).toString('hex') : '';
@@ -77,6 +84,8 @@ function describe(detail: KeyErrorDetail): string {
       return `the pessimistic lock of txn ${detail.startTs} on key ${key} was rolled back`;
     case 'lock-type-not-match':
       return `lock of txn ${detail.startTs} on key ${key} is not a ${detail.expected} lock`;
+    case 'deadlock':
+      return `deadlock: waiting for the lock of txn ${detail.lockTs} on key ${key} would close a cycle of waiting transactions`;
   }
 }
 

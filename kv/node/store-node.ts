@@ -5,6 +5,7 @@ import type { Logger } from '../../common/log/index.js';
 import { createMetricsRegistry, serveMetrics, type MetricsServer } from '../../common/metrics/index.js';
 import { PdClient } from '../../pd/client/pd-client.js';
 import { PdClientError } from '../../pd/client/errors.js';
+import * as deadlockpb from '../../proto/gen/deadlock.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
@@ -16,6 +17,9 @@ import { RaftKv } from '../raftstore/raft-kv.js';
 import { RaftRawKv } from '../raftstore/raft-raw-kv.js';
 import { initialRegion, RaftStore } from '../raftstore/raft-store.js';
 import { createKvService } from '../server/kv-service.js';
+import { ClusterDeadlockDetector, deadlockService } from '../server/lock-manager/deadlock-detector.js';
+import { LockManager } from '../server/lock-manager/lock-manager.js';
+import { WaitForGraph } from '../server/lock-manager/wait-for-graph.js';
 import { type KvConfig, parseLabels } from './config.js';
 
 /** The key of the store's identity in its engine: written once, when PD gives it an id. */
@@ -43,6 +47,7 @@ export class StoreNode {
   private pd: PdClient | undefined;
   private store: RaftStore | undefined;
   private transport: GrpcStoreTransport | undefined;
+  private detector: ClusterDeadlockDetector | undefined;
   private worker: PdWorker | undefined;
   private server: Server | undefined;
   private status: MetricsServer | undefined;
@@ -87,9 +92,15 @@ export class StoreNode {
     });
     const loaded = await this.store.loadRegions();
     const kv = new RaftKv(this.store, this.engine);
+    // One deadlock detector for the cluster: the store leading the first region.
+    const graph = new WaitForGraph();
+    const isDetector = () => this.store?.regions().some((region) => region.startKey.length === 0 && this.store?.peer(region.id)?.isLeader() === true) ?? false;
+    this.detector = new ClusterDeadlockDetector({ graph, isDetector, detectorAddress: () => this.detectorAddress() });
+    this.server.addService(deadlockpb.DeadlockService, deadlockService(graph, isDetector));
     this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, {
         raw: new RaftRawKv(this.store, this.engine),
         metrics: registry,
+        lockManager: new LockManager({ detector: this.detector }),
         split: async (regionId, epoch, keys) => {
           const worker = this.worker;
           if (worker === undefined) throw new Error('the store has not joined the cluster yet');
@@ -175,7 +186,16 @@ export class StoreNode {
     return undefined;
   }
 
+  /** Where the deadlock detector is: the store PD sees leading the region of the empty key. */
+  private async detectorAddress(): Promise<string | undefined> {
+    const route = await this.pd?.getRegion(new Uint8Array(0));
+    const leaderStore = route?.leader?.storeId;
+    if (leaderStore === undefined) return undefined;
+    return this.addresses.get(leaderStore) ?? (await this.pd?.getStore(leaderStore))?.address;
+  }
+
   async stop(): Promise<void> {
+    this.detector?.close();
     await this.worker?.stop();
     await this.store?.stop();
     this.transport?.close();

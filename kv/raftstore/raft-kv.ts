@@ -32,6 +32,12 @@ export class RaftKv {
   readonly store: RaftStore;
   readonly mvcc: LatchedMvccStore;
 
+  /**
+   * Told the lock-column-family keys whose locks a write removed here (commit, rollback,
+   * resolve), once it applied: pessimistic lock waiters try again.
+   */
+  readonly lockReleaseListeners = new Set<(lockKeys: readonly Uint8Array[]) => void>();
+
   constructor(store: RaftStore, engine: Engine) {
     this.store = store;
     this.mvcc = new LatchedMvccStore(engine);
@@ -99,6 +105,10 @@ export class RaftKv {
     const response = await this.store.propose(request);
     const error = response.header?.error;
     if (error !== undefined) throw new RegionError(error);
+    if (this.lockReleaseListeners.size === 0) return;
+    const released = txn.modifications.filter((modification) => modification.kind === 'delete' && modification.cf === ColumnFamily.lock).map((modification) => modification.key);
+    if (released.length === 0) return;
+    for (const listener of this.lockReleaseListeners) listener(released);
   }
 }
 

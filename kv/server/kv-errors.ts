@@ -130,6 +130,8 @@ export function keyErrorToProto(error: KeyError): kvrpcpb.KeyError {
       });
     case 'commit-ts-too-large':
       return kvrpcpb.KeyError.create({ commitTsTooLarge: { commitTs: detail.commitTs } });
+    case 'deadlock':
+      return kvrpcpb.KeyError.create({ deadlock: { lockTs: detail.lockTs, lockKey: Buffer.from(detail.key), deadlockKeyHash: detail.deadlockKeyHash } });
     case 'committed':
     case 'pessimistic-lock-not-found':
     case 'pessimistic-lock-rolled-back':

@@ -172,6 +172,68 @@ describe('KV service over gRPC on three Raft stores', () => {
     assert.deepEqual(scan.pairs.map((pair) => [text(pair.key), text(pair.value)]), [['e', 've'], ['f', 'vf']]);
   });
 
+  const lockKeys = (names: string[], startVersion: bigint, options: { forUpdateTs?: bigint; waitTimeoutMs?: bigint; isFirstLock?: boolean } = {}) =>
+    unary<kvrpcpb.PessimisticLockResponse>((callback) =>
+      client.kvPessimisticLock(
+        kvrpcpb.PessimisticLockRequest.create({
+          context,
+          mutations: names.map((name) => ({ op: kvrpcpb.Op.PessimisticLock, key: key(name) })),
+          primaryLock: key(names[0]!),
+          startVersion,
+          forUpdateTs: options.forUpdateTs ?? startVersion,
+          lockTtl: 3000n,
+          waitTimeoutMs: options.waitTimeoutMs ?? 10_000n,
+          isFirstLock: options.isFirstLock ?? false,
+        }),
+        callback,
+      ),
+    );
+  const rollbackLocks = (names: string[], startVersion: bigint) =>
+    unary<kvrpcpb.PessimisticRollbackResponse>((callback) =>
+      client.kvPessimisticRollback(kvrpcpb.PessimisticRollbackRequest.create({ context, startVersion, forUpdateTs: startVersion, keys: names.map(key) }), callback),
+    );
+
+  test('a pessimistic lock request meeting another txn\'s lock waits for it, then takes the lock', async () => {
+    assert.deepEqual((await lockKeys(['w1'], 500n)).errors, []);
+    let answered = false;
+    const waiting = lockKeys(['w1'], 510n).then((response) => {
+      answered = true;
+      return response;
+    });
+    // Give the request every chance to answer early: it must not, while the lock is held.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(answered, false, 'the request answered while the lock was still held');
+    assert.deepEqual((await rollbackLocks(['w1'], 500n)).errors, []);
+    assert.deepEqual((await waiting).errors, []);
+    const scanned = await unary<kvrpcpb.ScanLockResponse>((callback) => client.kvScanLock(kvrpcpb.ScanLockRequest.create({ context, startKey: key('w1'), endKey: key('w2'), maxVersion: 1000n, limit: 10 }), callback));
+    assert.deepEqual(scanned.locks.map((lock) => lock.lockVersion), [510n]);
+    assert.deepEqual((await rollbackLocks(['w1'], 510n)).errors, []);
+  });
+
+  test('a lock wait ends with the lock error after its timeout, or at once when the request asks not to wait', async () => {
+    assert.deepEqual((await lockKeys(['w2'], 520n)).errors, []);
+    const timedOut = await lockKeys(['w2'], 530n, { waitTimeoutMs: 200n });
+    assert.equal(timedOut.errors[0]?.locked?.lockVersion, 520n);
+    const noWait = await lockKeys(['w2'], 540n, { waitTimeoutMs: -1n });
+    assert.equal(noWait.errors[0]?.locked?.lockVersion, 520n);
+    assert.deepEqual((await rollbackLocks(['w2'], 520n)).errors, []);
+  });
+
+  test('two transactions waiting for each other: the second wait is refused as a deadlock and the first proceeds once it rolls back', async () => {
+    assert.deepEqual((await lockKeys(['d1'], 600n, { isFirstLock: true })).errors, []);
+    assert.deepEqual((await lockKeys(['d2'], 610n, { isFirstLock: true })).errors, []);
+    const firstWaits = lockKeys(['d2'], 600n);
+    // Let 600 → 610 reach the detector.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const deadlocked = await lockKeys(['d1'], 610n);
+    assert.equal(deadlocked.errors[0]?.deadlock?.lockTs, 600n);
+    assert.equal(text(deadlocked.errors[0]!.deadlock!.lockKey), 'd1');
+    assert.notEqual(deadlocked.errors[0]!.deadlock!.deadlockKeyHash, 0n);
+    assert.deepEqual((await rollbackLocks(['d2'], 610n)).errors, []);
+    assert.deepEqual((await firstWaits).errors, []);
+    assert.deepEqual((await rollbackLocks(['d1', 'd2'], 600n)).errors, []);
+  });
+
   test('1PC commits at once; async commit reports its min commit ts and secondaries can be checked', async () => {
     const onePc = await unary<kvrpcpb.PrewriteResponse>((callback) =>
       client.kvPrewrite({ ...prewrite([{ key: 'g', value: 'vg' }, { key: 'h', value: 'vh' }], 'g', 80n), tryOnePc: true }, callback),

@@ -14,6 +14,7 @@ import type { KvHandlers } from './kv-handlers.js';
 import { instrumentHandlers } from './request-metrics.js';
 import type { MetricsRegistry } from '../../common/metrics/index.js';
 import { createRawHandlers } from './raw-handlers.js';
+import { LockManager } from './lock-manager/lock-manager.js';
 import { createTxnHandlers } from './txn-handlers.js';
 
 export interface KvServiceOptions {
@@ -23,6 +24,8 @@ export interface KvServiceOptions {
   readonly clock?: RawClock;
   /** Where request metrics go (tidedb_kv_requests_total, tidedb_kv_request_duration_seconds). */
   readonly metrics?: MetricsRegistry;
+  /** Pessimistic lock waits and deadlock detection; a store-local one when absent. */
+  readonly lockManager?: LockManager;
   /** Splits a region at routing keys through PD (the SplitRegion RPC); unsupported when absent. */
   readonly split?: (regionId: bigint, epoch: metapb.RegionEpoch | undefined, splitKeys: readonly Uint8Array[]) => Promise<{ regionError?: errorpb.Error; regions: metapb.Region[] }>;
 }
@@ -31,9 +34,11 @@ const coprocessorUnsupported = 'coprocessor is not supported yet';
 
 /** Every KV command of the store, as functions (see KvHandlers). */
 export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): KvHandlers {
+  const lockManager = options.lockManager ?? new LockManager();
+  kv.lockReleaseListeners.add((lockKeys) => lockManager.waiters.released(lockKeys));
   const raw = options.raw ?? new RaftRawKv(store, kv.mvcc.engine, options.clock === undefined ? {} : { clock: options.clock });
   return {
-    ...createTxnHandlers(store, kv),
+    ...createTxnHandlers(store, kv, lockManager),
     ...createRawHandlers(store, raw),
     // The DAG executor arrives in a later issue; until then the answer says so explicitly.
     coprocessor: async () => coprocessorpb.Response.create({ otherError: coprocessorUnsupported }),

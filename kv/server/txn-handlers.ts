@@ -1,3 +1,4 @@
+import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { asTimestamp, maxTimestamp, type Timestamp, zeroTimestamp } from '../../common/ids.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import { checkSecondaryLocks } from '../mvcc/actions/check-secondary-locks.js';
@@ -9,11 +10,12 @@ import { resolveLocks, scanLocksOfTxn } from '../mvcc/actions/resolve-lock.js';
 import { rollbackKey } from '../mvcc/actions/rollback.js';
 import { txnHeartBeat } from '../mvcc/actions/txn-heart-beat.js';
 import type { MemoryLockGuard } from '../mvcc/concurrency-manager.js';
-import { KeyError, lockInfo } from '../mvcc/errors.js';
+import { isKeyError, KeyError, lockInfo } from '../mvcc/errors.js';
 import type { RaftKv, RegionContext } from '../raftstore/raft-kv.js';
 import type { RaftStore } from '../raftstore/raft-store.js';
 import { InvalidRequestError, KeyErrors, keyErrorListFields, keyErrorToProto, lockInfoToProto, singleKeyErrorFields, stringErrorFields } from './kv-errors.js';
 import { guarded, type KvHandlers } from './kv-handlers.js';
+import type { LockManager } from './lock-manager/lock-manager.js';
 import { resolveLockBatchKeys, scanMaxLimit } from './limits.js';
 import {
   checkTxnKeysInRegion,
@@ -98,7 +100,36 @@ function actionOf(status: TxnStatus): kvrpcpb.Action {
 }
 
 /** The transactional commands over Raft: reads after the read barrier, writes as Raft commands. */
-export function createTxnHandlers(store: RaftStore, kv: RaftKv): Pick<KvHandlers, TxnCommandName> {
+/**
+ * Runs `attempt` (a pessimistic lock acquisition) and, each time it meets another txn's
+ * lock, waits for that lock through the lock manager and tries again, until it succeeds,
+ * fails otherwise, or the wait budget is spent (then the lock error goes back, for the
+ * client to resolve the lock). A deadlock ends it at once.
+ */
+async function withLockWaits<T>(kv: RaftKv, lockManager: LockManager, wait: { startTs: Timestamp; isFirstLock: boolean; budgetMs: number }, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + wait.budgetMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const remaining = deadline - Date.now();
+      if (!isKeyError(error, 'key-is-locked') || error.detail.kind !== 'key-is-locked' || remaining <= 0) throw error;
+      const lock = error.detail.lock;
+      const outcome = await lockManager.waitFor({
+        key: lock.key,
+        lockKey: encodeUserKey(lock.key),
+        lockTs: lock.startTs,
+        startTs: wait.startTs,
+        isFirstLock: wait.isFirstLock,
+        timeoutMs: remaining,
+        stillLocked: async () => (await kv.mvcc.read((reader) => reader.loadLock(lock.key)))?.startTs === lock.startTs,
+      });
+      if (outcome !== 'released') throw error;
+    }
+  }
+}
+
+export function createTxnHandlers(store: RaftStore, kv: RaftKv, lockManager: LockManager): Pick<KvHandlers, TxnCommandName> {
   const concurrency = kv.mvcc.concurrency;
 
   /** Resolves every lock of txn `startTs` in the region, a bounded batch at a time. */
@@ -413,23 +444,25 @@ export function createTxnHandlers(store: RaftStore, kv: RaftKv): Pick<KvHandlers
         const primary = requireKey(request.primaryLock, 'primaryLock');
         const startTs = asTimestamp(request.startVersion);
         const forUpdateTs = asTimestamp(request.forUpdateTs);
-        const values = await kv.write(context, keys, async (reader, txn) => {
-          const out: Array<Uint8Array | undefined> = [];
-          for (const lock of locks) {
-            out.push(
-              await acquirePessimisticLock(reader, txn, {
-                key: lock.key,
-                primary,
-                startTs,
-                forUpdateTs,
-                lockTtlMs: request.lockTtl,
-                shouldNotExist: lock.shouldNotExist,
-                returnValue: request.returnValues,
-              }),
-            );
-          }
-          return out;
-        });
+        const acquire = () =>
+          kv.write(context, keys, async (reader, txn) => {
+            const out: Array<Uint8Array | undefined> = [];
+            for (const lock of locks) {
+              out.push(
+                await acquirePessimisticLock(reader, txn, {
+                  key: lock.key,
+                  primary,
+                  startTs,
+                  forUpdateTs,
+                  lockTtlMs: request.lockTtl,
+                  shouldNotExist: lock.shouldNotExist,
+                  returnValue: request.returnValues,
+                }),
+              );
+            }
+            return out;
+          });
+        const values = await withLockWaits(kv, lockManager, { startTs, isFirstLock: request.isFirstLock, budgetMs: lockManager.waitBudgetMs(request.waitTimeoutMs) }, acquire);
         if (!request.returnValues) return kvrpcpb.PessimisticLockResponse.create({});
         return kvrpcpb.PessimisticLockResponse.create({
           values: values.map((value) => (value === undefined ? empty : Buffer.from(value))),

@@ -7,11 +7,21 @@ import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { leaderContext, pdRegions, startTestProcessCluster, type TestProcessCluster, waitForHealthyCluster } from './process-cluster.js';
 import { freePort } from '../../common/free-port.js';
 
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
 describe('a local cluster of real processes (what npm start runs)', () => {
   let running: TestProcessCluster | undefined;
   after(() => running?.dispose());
 
-  test('1 PD + 3 KV stores: every region reaches 3 replicas with a leader, serves raw KV, and all stop with exit 0', async () => {
+  test('1 PD + 3 KV stores: every region reaches 3 replicas with a leader, serves raw KV and pessimistic lock waits, and all stop with exit 0', async (t) => {
     running = await startTestProcessCluster();
     const { cluster, ports } = running;
     const health = await waitForHealthyCluster(ports, 3, 60_000);
@@ -40,6 +50,69 @@ describe('a local cluster of real processes (what npm start runs)', () => {
     } finally {
       client.close();
     }
+
+    // Two transactions locking keys of the two regions in opposite orders: the cluster's
+    // one deadlock detector (the leader store of the first region) sees the cycle,
+    // whichever stores lead the regions.
+    // PD's leader balancing moves one of the two leaders off the store that split them;
+    // wait for that, so no leader moves mid-test (the detector's graph moves with the
+    // first region's leader) and the waits ask the detector across stores.
+    const regions = await waitFor('the two regions to be led by different stores', async () => {
+      const listed = await pdRegions(ports);
+      return listed.length === 2 && listed[0]!.leader !== null && listed[1]!.leader !== null && listed[0]!.leader.storeId !== listed[1]!.leader.storeId ? listed : undefined;
+    });
+    t.diagnostic(`first region led by store ${regions[0]!.leader!.storeId}, second by store ${regions[1]!.leader!.storeId}`);
+    /** Like a client: to the leader PD names, again with fresh routing after a region error. */
+    const lock = async (regionIndex: number, name: string, startVersion: bigint, isFirstLock: boolean) => {
+      for (let attempt = 0; ; attempt++) {
+        const { address, context } = await leaderContext(ports, (await pdRegions(ports))[regionIndex]!);
+        const regionClient = new tikvpb.TikvClient(address, credentials.createInsecure());
+        try {
+          const response = await new Promise<kvrpcpb.PessimisticLockResponse>((resolve, reject) =>
+            regionClient.kvPessimisticLock(
+              kvrpcpb.PessimisticLockRequest.create({
+                context,
+                mutations: [{ op: kvrpcpb.Op.PessimisticLock, key: Buffer.from(name) }],
+                primaryLock: Buffer.from(name),
+                startVersion,
+                forUpdateTs: startVersion,
+                lockTtl: 20_000n,
+                waitTimeoutMs: 20_000n,
+                isFirstLock,
+              }),
+              (error, answer) => (error === null ? resolve(answer) : reject(error)),
+            ),
+          );
+          if (response.regionError === undefined || attempt >= 20) return response;
+        } finally {
+          regionClient.close();
+        }
+        await sleep(200);
+      }
+    };
+    // Transactional keys route by their encoding: "a" falls before the split key "m", "z" after.
+    assert.deepEqual((await lock(0, 'a', 100n, true)).errors, []);
+    assert.deepEqual((await lock(1, 'z', 200n, true)).errors, []);
+    const firstWaits = lock(1, 'z', 100n, false);
+    await sleep(300);
+    const deadlocked = await lock(0, 'a', 200n, false);
+    assert.equal(deadlocked.regionError, undefined);
+    assert.equal(deadlocked.errors[0]?.deadlock?.lockTs, 100n);
+    {
+      const { address, context } = await leaderContext(ports, (await pdRegions(ports))[1]!);
+      const rightClient = new tikvpb.TikvClient(address, credentials.createInsecure());
+      try {
+        const rolledBack = await new Promise<kvrpcpb.PessimisticRollbackResponse>((resolve, reject) =>
+          rightClient.kvPessimisticRollback(kvrpcpb.PessimisticRollbackRequest.create({ context, startVersion: 200n, forUpdateTs: 200n, keys: [Buffer.from('z')] }), (error, response) => (error === null ? resolve(response) : reject(error))),
+        );
+        assert.equal(rolledBack.regionError, undefined);
+      } finally {
+        rightClient.close();
+      }
+    }
+    const firstTook = await firstWaits;
+    assert.equal(firstTook.regionError, undefined);
+    assert.deepEqual(firstTook.errors, []);
 
     // The leader store's metrics count the requests and the Raft loop's work.
     const leaderStatusPort = ports.kvStatus[ports.kv.findIndex((port) => address.endsWith(`:${port}`))]!;

@@ -144,6 +144,9 @@ export async function waitForHealthyCluster(ports: ClusterPorts, replicas: numbe
 /** A region as PD's HTTP API lists it. */
 export interface PdRegionJson {
   readonly id: string;
+  /** Hex, as PD's API shows keys. */
+  readonly startKey: string;
+  readonly endKey: string;
   readonly epoch: { readonly confVer: string; readonly version: string };
   readonly peers: ReadonlyArray<{ readonly id: string; readonly storeId: string; readonly role: number }>;
   readonly leader: { readonly id: string; readonly storeId: string } | null;
