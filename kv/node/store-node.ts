@@ -48,6 +48,7 @@ export class StoreNode {
   private store: RaftStore | undefined;
   private transport: GrpcStoreTransport | undefined;
   private detector: ClusterDeadlockDetector | undefined;
+  private lockManager: LockManager | undefined;
   private worker: PdWorker | undefined;
   private server: Server | undefined;
   private status: MetricsServer | undefined;
@@ -96,11 +97,12 @@ export class StoreNode {
     const graph = new WaitForGraph();
     const isDetector = () => this.store?.regions().some((region) => region.startKey.length === 0 && this.store?.peer(region.id)?.isLeader() === true) ?? false;
     this.detector = new ClusterDeadlockDetector({ graph, isDetector, detectorAddress: () => this.detectorAddress() });
+    this.lockManager = new LockManager({ detector: this.detector });
     this.server.addService(deadlockpb.DeadlockService, deadlockService(graph, isDetector));
     this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, {
         raw: new RaftRawKv(this.store, this.engine),
         metrics: registry,
-        lockManager: new LockManager({ detector: this.detector }),
+        lockManager: this.lockManager,
         split: async (regionId, epoch, keys) => {
           const worker = this.worker;
           if (worker === undefined) throw new Error('the store has not joined the cluster yet');
@@ -195,6 +197,8 @@ export class StoreNode {
   }
 
   async stop(): Promise<void> {
+    // Waiting lock requests answer with the lock they met instead of holding the shutdown.
+    this.lockManager?.waiters.cancelAll();
     this.detector?.close();
     await this.worker?.stop();
     await this.store?.stop();
