@@ -23,6 +23,8 @@ export interface PdWorkerOptions {
   /** Applied write bytes after which a region is measured again (TiKV's region-split-check-diff). */
   readonly splitCheckDiffBytes?: number;
   readonly splitCheckIntervalMs?: number;
+  /** A member silent this long is reported to PD as a down peer (TiKV's max-peer-down-duration is 10 min). */
+  readonly peerDownAfterMs?: number;
 }
 
 /**
@@ -41,6 +43,12 @@ export class PdWorker {
   /** Splits this store's leaders carried out. */
   splits = 0;
   private readonly checkedAtBytes = new Map<bigint, number>();
+  /** Each region's size and keys as the split checker last measured them. */
+  private readonly measured = new Map<bigint, { sizeBytes: number; keys: number }>();
+  /** Each region's written bytes and keys as of its last heartbeat: the next one reports the difference. */
+  private readonly reportedWrites = new Map<bigint, { bytes: number; keys: number }>();
+  /** The store's written bytes and keys as of its last heartbeat, by region. */
+  private readonly storeReportedWrites = new Map<bigint, { bytes: number; keys: number }>();
   private checking = false;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -94,6 +102,13 @@ export class PdWorker {
     const regions = this.options.store.regions();
     const leaders = regions.filter((region) => this.options.store.peer(region.id)?.isLeader() === true).length;
     const capacity = this.options.capacityBytes ?? 1n << 40n;
+    let bytesWritten = 0;
+    let keysWritten = 0;
+    for (const region of regions) {
+      const written = this.writtenSince(this.storeReportedWrites, region.id);
+      bytesWritten += written.bytes;
+      keysWritten += written.keys;
+    }
     try {
       await this.options.pd.storeHeartbeat({
         storeId: this.options.meta.id,
@@ -106,9 +121,9 @@ export class PdWorker {
         startTime: 0,
         applyingSnapCount: 0,
         isBusy: false,
-        usedSizeBytes: 0n,
-        bytesWritten: 0n,
-        keysWritten: 0n,
+        usedSizeBytes: BigInt([...this.measured.values()].reduce((sum, each) => sum + each.sizeBytes, 0)),
+        bytesWritten: BigInt(bytesWritten),
+        keysWritten: BigInt(keysWritten),
         bytesRead: 0n,
         keysRead: 0n,
       });
@@ -126,18 +141,21 @@ export class PdWorker {
       if (only !== undefined && region.id !== only) continue;
       const peer = this.options.store.peer(region.id);
       if (peer === undefined || !peer.isLeader()) continue;
-      const size = await this.options.engine.approximateSizeBytes(ColumnFamily.write, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
+      const estimated = await this.options.engine.approximateSizeBytes(ColumnFamily.write, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
+      // The engine's estimate misses what is still in memory; the split checker's last count does not.
+      const measured = this.measured.get(region.id);
+      const written = this.writtenSince(this.reportedWrites, region.id);
       stream.send({
         region: peer.region,
         leader: peer.peer,
-        downPeers: [],
-        pendingPeers: [],
-        bytesWritten: 0n,
+        downPeers: peer.downPeers(this.options.peerDownAfterMs ?? 10 * 60_000).map(({ peer: member, downSeconds }) => ({ peer: member, downSeconds: BigInt(downSeconds) })),
+        pendingPeers: peer.pendingPeers(),
+        bytesWritten: BigInt(written.bytes),
         bytesRead: 0n,
-        keysWritten: 0n,
+        keysWritten: BigInt(written.keys),
         keysRead: 0n,
-        approximateSizeBytes: BigInt(size),
-        approximateKeys: 0n,
+        approximateSizeBytes: BigInt(Math.max(estimated, measured?.sizeBytes ?? 0)),
+        approximateKeys: BigInt(measured?.keys ?? 0),
         term: BigInt(peer.node.raft.term),
       });
     }
@@ -157,9 +175,12 @@ export class PdWorker {
       for (const region of this.options.store.regions()) {
         const peer = this.options.store.peer(region.id);
         if (peer === undefined || !peer.isLeader()) continue;
-        if (peer.appliedWriteBytes - (this.checkedAtBytes.get(region.id) ?? 0) < diff) continue;
+        // A region never measured here (new, or this store just started) is measured once.
+        const checkedAt = this.checkedAtBytes.get(region.id);
+        if (checkedAt !== undefined && peer.appliedWriteBytes - checkedAt < diff) continue;
         this.checkedAtBytes.set(region.id, peer.appliedWriteBytes);
-        const { splitKey } = await findSplitKey(this.options.engine, peer.region, maxSize);
+        const { splitKey, sizeBytes, keys } = await findSplitKey(this.options.engine, peer.region, maxSize);
+        this.measured.set(region.id, { sizeBytes, keys });
         if (splitKey === undefined) continue;
         await this.split(peer.region, [splitKey]);
       }
@@ -226,6 +247,16 @@ export class PdWorker {
       // the operator's next step without waiting for the next heartbeat round.
       this.reportRegionSoon(peer.region.id);
     }
+  }
+
+  /** What a region's peer here wrote since `reported` last recorded it (and records it now). */
+  private writtenSince(reported: Map<bigint, { bytes: number; keys: number }>, regionId: bigint): { bytes: number; keys: number } {
+    const peer = this.options.store.peer(regionId);
+    if (peer === undefined) return { bytes: 0, keys: 0 };
+    const now = { bytes: peer.appliedWriteBytes, keys: peer.appliedWriteKeys };
+    const before = reported.get(regionId) ?? { bytes: 0, keys: 0 };
+    reported.set(regionId, now);
+    return { bytes: Math.max(0, now.bytes - before.bytes), keys: Math.max(0, now.keys - before.keys) };
   }
 
   private reportRegionSoon(regionId: bigint): void {

@@ -123,6 +123,8 @@ export class RegionPeer {
   private proposalBatch: ProposalBatch | undefined;
   /** Bytes of keys and values applied by writes: the split checker looks again after enough. */
   appliedWriteBytes = 0;
+  /** Keys written (put or deleted) by applied commands: with appliedWriteBytes, the flow PD hears of. */
+  appliedWriteKeys = 0;
   private readonly options: RegionPeerOptions;
   private proposals: PendingProposal[] = [];
   private readonly reads = new Map<string, PendingRead>();
@@ -139,6 +141,8 @@ export class RegionPeer {
   private compactionInFlight = false;
   /** Regions created by splits applied in the Ready being collected. */
   private newRegions: metapb.Region[] = [];
+  /** When a message from each peer last arrived (by peer id), for the down peers PD hears of. */
+  private readonly lastHeardMs = new Map<bigint, number>();
   /** Peers learned from incoming messages: an uninitialized peer knows no members yet. */
   private readonly knownPeers = new Map<bigint, metapb.Peer>();
   private snapshotCache: Snapshot | undefined;
@@ -180,6 +184,37 @@ export class RegionPeer {
   leader(): metapb.Peer | undefined {
     const leaderId = this.node.raft.leaderId;
     return this.region.peers.find((member) => Number(member.id) === leaderId);
+  }
+
+  /**
+   * On the leader: the other members no message has come from for `downAfterMs` or more,
+   * with how long they have been silent (a member never heard from counts from now).
+   */
+  downPeers(downAfterMs: number): Array<{ peer: metapb.Peer; downSeconds: number }> {
+    if (!this.isLeader()) return [];
+    const now = this.options.clock();
+    const down: Array<{ peer: metapb.Peer; downSeconds: number }> = [];
+    for (const member of this.region.peers) {
+      if (member.id === this.peer.id) continue;
+      const last = this.lastHeardMs.get(member.id);
+      if (last === undefined) this.lastHeardMs.set(member.id, now);
+      else if (now - last >= downAfterMs) down.push({ peer: member, downSeconds: Math.floor((now - last) / 1000) });
+    }
+    return down;
+  }
+
+  /**
+   * On the leader: the members that cannot catch up from the log (they need entries it
+   * no longer has, so a snapshot) or are being sent one, as TiKV reports pending peers.
+   */
+  pendingPeers(): metapb.Peer[] {
+    if (!this.isLeader()) return [];
+    const truncated = this.storage.firstIndex() - 1;
+    const progress = this.node.status().progress;
+    return this.region.peers.filter((member) => {
+      const entry = progress.get(Number(member.id));
+      return entry !== undefined && (entry.match < truncated || entry.state === 'snapshot');
+    });
   }
 
   /** Writes the region's meta (its local state) into `batch`. */
@@ -322,6 +357,7 @@ export class RegionPeer {
 
   step(message: Message, from?: metapb.Peer): void {
     if (from !== undefined) this.knownPeers.set(from.id, from);
+    this.lastHeardMs.set(BigInt(message.from), this.options.clock());
     this.node.step(message);
     // A follower may ask the leader to hand over (MsgTransferLeader) too.
     if (this.node.raft.leadTransferee !== 0) this.forbidLease();
@@ -445,6 +481,8 @@ export class RegionPeer {
           if (read !== undefined) read.index = state.index;
         }
         this.serveReads();
+        // A new leader starts the silence of every peer from now, not from its follower days.
+        if (roleChanged && this.isLeader()) this.lastHeardMs.clear();
         if (roleChanged && !this.isLeader()) this.failAll(staleCommandError(`peer ${this.peer.id} is no longer the leader of region ${this.region.id}`));
       },
     };
@@ -602,10 +640,12 @@ export class RegionPeer {
         case 'put':
           batch.put(asColumnFamily(cmd.value.cf), cmd.value.key, cmd.value.value);
           this.appliedWriteBytes += cmd.value.key.length + cmd.value.value.length;
+          this.appliedWriteKeys++;
           responses.push({ cmd: { $case: 'put', value: {} } });
           break;
         case 'delete':
           batch.delete(asColumnFamily(cmd.value.cf), cmd.value.key);
+          this.appliedWriteKeys++;
           responses.push({ cmd: { $case: 'delete', value: {} } });
           break;
         default:

@@ -14,11 +14,13 @@ const samplesPerColumnFamily = 1024;
  * user keys (an MVCC key without its timestamp), so a split never separates the versions
  * of one key, and a table row (one user key) is never cut in two.
  */
-export async function findSplitKey(engine: Engine, region: metapb.Region, maxSizeBytes: number): Promise<{ sizeBytes: number; splitKey: Uint8Array | undefined }> {
+export async function findSplitKey(engine: Engine, region: metapb.Region, maxSizeBytes: number): Promise<{ sizeBytes: number; keys: number; splitKey: Uint8Array | undefined }> {
   const snapshot = engine.snapshot();
   try {
     const samples: Array<{ key: Uint8Array; bytes: number }> = [];
     let total = 0;
+    // Entries of CF write (one per version) and CF raw: what PD calls a region's keys.
+    let keys = 0;
     // A sample step near 1/1024 of the limit keeps the split point accurate to about 0.1%.
     const sampleStep = Math.max(1, Math.floor(maxSizeBytes / samplesPerColumnFamily));
     for (const cf of sizedColumnFamilies) {
@@ -31,6 +33,7 @@ export async function findSplitKey(engine: Engine, region: metapb.Region, maxSiz
           for (const [key, value] of entries) {
             const size = key.length + value.length;
             total += size;
+            if (cf !== ColumnFamily.default) keys++;
             pending += size;
             if (pending >= sampleStep) {
               samples.push({ key: copyBytes(routingKey(cf, key)), bytes: pending });
@@ -42,15 +45,15 @@ export async function findSplitKey(engine: Engine, region: metapb.Region, maxSiz
         await cursor.close();
       }
     }
-    if (total <= maxSizeBytes) return { sizeBytes: total, splitKey: undefined };
+    if (total <= maxSizeBytes) return { sizeBytes: total, keys, splitKey: undefined };
     samples.sort((a, b) => compareBytes(a.key, b.key));
     let accumulated = 0;
     for (const sample of samples) {
       accumulated += sample.bytes;
       // The first key past the middle, strictly inside the region.
-      if (accumulated >= total / 2 && compareBytes(sample.key, region.startKey) > 0) return { sizeBytes: total, splitKey: sample.key };
+      if (accumulated >= total / 2 && compareBytes(sample.key, region.startKey) > 0) return { sizeBytes: total, keys, splitKey: sample.key };
     }
-    return { sizeBytes: total, splitKey: undefined };
+    return { sizeBytes: total, keys, splitKey: undefined };
   } finally {
     await snapshot.close();
   }

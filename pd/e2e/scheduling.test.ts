@@ -192,8 +192,15 @@ describe('PD scheduling end to end (real tide-pd, simulated stores)', () => {
     stores.alive.add(4n);
     const onStore = (storeId: bigint) => [...stores.regions.values()].filter((region) => storesOf(region).includes(storeId)).length;
     // 8 regions × 3 replicas over 4 stores is 6 each.
-    await waitUntil('store 4 holds its share', () => onStore(4n) >= 5, 20_000);
+    // Checked once no move is half done: mid-move a region briefly has a 4th voter
+    // (promoted before the old one is removed), which would read as imbalance.
+    const settled = () => [...stores.regions.values()].every((region) => storesOf(region).length === 3);
+    const balanced = () => [1n, 2n, 3n, 4n].every((storeId) => onStore(storeId) >= 5 && onStore(storeId) <= 7);
+    try {
+      await waitUntil('every store within one region of its share, no move half done', () => settled() && balanced(), 20_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}: ${[1n, 2n, 3n, 4n].map(onStore).join('/')}`);
+    }
     for (const region of stores.regions.values()) assert.equal(new Set(storesOf(region)).size, storesOf(region).length, 'no two replicas on one store');
-    assert.ok([1n, 2n, 3n, 4n].every((storeId) => onStore(storeId) >= 5 && onStore(storeId) <= 7), [1n, 2n, 3n, 4n].map(onStore).join('/'));
   });
 });

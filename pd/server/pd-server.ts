@@ -306,6 +306,12 @@ export class PdServer implements PdServiceBackend {
       peers: region.meta.peers.map((peer) => ({ id: peer.id.toString(), storeId: peer.storeId.toString(), role: peer.role })),
       leader: region.leader === undefined ? null : { id: region.leader.id.toString(), storeId: region.leader.storeId.toString() },
       approximateSize: region.approximateSizeBytes.toString(),
+      approximateKeys: region.approximateKeys.toString(),
+      // The flow of the leader's last heartbeat interval.
+      writtenBytes: region.bytesWritten.toString(),
+      writtenKeys: region.keysWritten.toString(),
+      downPeers: region.downPeers.map((stats) => ({ id: stats.peer?.id.toString(), storeId: stats.peer?.storeId.toString(), downSeconds: stats.downSeconds.toString() })),
+      pendingPeers: region.pendingPeers.map((peer) => ({ id: peer.id.toString(), storeId: peer.storeId.toString() })),
     }));
     return { count: regions.length, regions };
   }

@@ -12,6 +12,7 @@ import { PdClient } from '../../pd/client/pd-client.js';
 import { pdConfigSchema } from '../../pd/server/config.js';
 import { PdServer } from '../../pd/server/pd-server.js';
 import * as metapb from '../../proto/gen/metapb.js';
+import { ColumnFamily } from '../../kv/engine/engine.js';
 
 describe('stores report to a real tide-pd and carry out its operators', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -19,7 +20,8 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('heartbeats make PD route the region to its leader; TransferLeader and RemovePeer steps take effect', async () => {
+  /** A real tide-pd in a temporary data dir, and a client of it; both stop after the suite. */
+  async function startPd(): Promise<{ pd: PdServer; client: PdClient }> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tidedb-cluster-pd-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const config = pdConfigSchema.parse({ name: 'pd', dataDir, clientUrls: '127.0.0.1:0', peerUrls: '127.0.0.1:0', statusUrls: '127.0.0.1:0', raft: { tickIntervalMs: '20ms' } });
@@ -27,6 +29,11 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     cleanups.push(() => pd.stop());
     const client = await PdClient.connect([`127.0.0.1:${pd.clientPort}`], { timeoutMs: 10_000 });
     cleanups.push(async () => client.close());
+    return { pd, client };
+  }
+
+  test('heartbeats make PD route the region to its leader; TransferLeader and RemovePeer steps take effect', async () => {
+    const { client } = await startPd();
 
     const storeMeta = (id: bigint) => metapb.Store.create({ id, address: `127.0.0.1:${20_000 + Number(id)}`, state: metapb.StoreState.Up });
     // PD bootstraps with one replica; the stores run the region as it is after two
@@ -76,5 +83,76 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     const before = workers.get(newLeader.storeId)!.stepsExecuted;
     await workers.get(newLeader.storeId)!.handleResponse({ regionId: 2n, regionEpoch: epochNow, transferLeader: { peer: removed, peers: [] } });
     assert.equal(workers.get(newLeader.storeId)!.stepsExecuted, before);
+  });
+
+  test('region heartbeats carry the written flow, the keys, and the pending and down peers', async () => {
+    const { pd, client } = await startPd();
+    const storeMeta = (id: bigint) => metapb.Store.create({ id, address: `127.0.0.1:${20_000 + Number(id)}`, state: metapb.StoreState.Up });
+    const peers = [1n, 2n, 3n].map((storeId) => metapb.Peer.create({ id: 200n + storeId, storeId, role: metapb.PeerRole.Voter }));
+    // As above: PD bootstraps with one replica, the stores run the region with three.
+    await client.bootstrap(storeMeta(1n), initialRegion(7n, [peers[0]!]));
+    const region = { ...initialRegion(7n, peers), regionEpoch: { confVer: 3n, version: 1n } };
+    for (const id of [2n, 3n, 4n]) await client.putStore(storeMeta(id));
+
+    const cluster = new TestStores([1n, 2n, 3n, 4n], new SeededRandom(33));
+    cleanups.push(() => cluster.stopAll());
+    for (const id of [1n, 2n, 3n, 4n]) {
+      const store = cluster.start(id);
+      if (id !== 4n) await store.bootstrapRegion(region);
+      const worker = new PdWorker({ store, engine: cluster.engines.get(id)!, pd: client, meta: storeMeta(id), storeHeartbeatIntervalMs: 100, regionHeartbeatIntervalMs: 100, splitCheckIntervalMs: 100, splitCheckDiffBytes: 1000, peerDownAfterMs: 300 });
+      cleanups.push(async () => worker.stop());
+      await worker.start();
+    }
+    const leader = await waitFor('a leader', () => cluster.leaderOf(7n));
+    const regionJson = async () => {
+      const listed = (await (await fetch(`http://127.0.0.1:${pd.statusPort}/pd/api/v1/regions`)).json()) as { regions: Array<Record<string, unknown> & { id: string }> };
+      return listed.regions.find((each) => each.id === '7') as
+        | { writtenBytes: string; writtenKeys: string; approximateKeys: string; downPeers: Array<{ id: string }>; pendingPeers: Array<{ id: string }> }
+        | undefined;
+    };
+    const until = async <T>(what: string, probe: (json: NonNullable<Awaited<ReturnType<typeof regionJson>>>) => T | undefined): Promise<T> => {
+      for (let attempt = 0; attempt < 300; attempt++) {
+        const json = await regionJson();
+        const value = json === undefined ? undefined : probe(json);
+        if (value !== undefined) return value;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`timed out waiting for PD to show ${what}`);
+    };
+    const header = () => ({ regionId: 7n, regionEpoch: leader.peer(7n)!.region.regionEpoch!, term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) });
+
+    // Writes keep coming while PD is watched, so every heartbeat interval has some.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await leader.propose({ header: header(), requests: [{ cmd: { $case: 'put', value: { cf: ColumnFamily.raw, key: Buffer.from(`flow${written}`), value: Buffer.alloc(100) } } }] });
+        written++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    try {
+      const flow = await until('written flow', (json) => (Number(json.writtenKeys) > 0 && Number(json.writtenBytes) >= 100 * Number(json.writtenKeys) ? json : undefined));
+      assert.ok(Number(flow.writtenKeys) <= written, 'a heartbeat reports its interval\'s writes, not the total so far');
+      await until('the keys the split checker counted', (json) => (Number(json.approximateKeys) > 0 ? true : undefined));
+    } finally {
+      writing = false;
+      await writer;
+    }
+
+    // A learner added on a store that cannot be reached needs a snapshot it never gets: pending.
+    cluster.cut.add(4n);
+    const learner = metapb.Peer.create({ id: 204n, storeId: 4n, role: metapb.PeerRole.Learner });
+    assert.equal((await leader.propose({ header: header(), requests: [], adminRequest: { cmd: { $case: 'changePeer', value: { changeType: 2, peer: learner } } } })).header?.error, undefined);
+    await until('the learner pending', (json) => (json.pendingPeers.some((peer) => peer.id === '204') ? true : undefined));
+    // And silent for longer than peerDownAfterMs: down as well.
+    const down = await until('the learner down', (json) => json.downPeers.find((peer) => peer.id === '204'));
+    assert.ok(down !== undefined);
+    // A follower that keeps answering is neither.
+    const json = await regionJson();
+    for (const member of peers) {
+      assert.equal(json?.pendingPeers.some((peer) => peer.id === member.id.toString()), false);
+      assert.equal(json?.downPeers.some((peer) => peer.id === member.id.toString()), false);
+    }
   });
 });
