@@ -17,12 +17,13 @@ export const kvConfigSchema = z
         electionTicks: z.number().int().min(2).default(10).describe('ticks without a leader before a peer campaigns'),
         heartbeatTicks: z.number().int().min(1).default(2).describe('ticks between leader heartbeats'),
         raftLogGcThresholdEntries: z.number().int().min(1).default(1024).describe('applied entries kept before a region\'s log is compacted'),
+        raftLogGcCountLimitEntries: z.number().int().min(1).default(16_384).describe('entries past which a region\'s log is compacted even if a lagging peer needs them (it gets a snapshot)'),
         pdHeartbeatIntervalMs: durationMs().default(10_000).describe('how often the store and its regions report to PD'),
         regionMaxSizeBytes: sizeBytes().default(144 * 1024 * 1024).describe('a region larger than this is split in two'),
         splitCheckIntervalMs: durationMs().default(10_000).describe('how often leaders check whether their regions need splitting'),
       })
       .strict()
-      .default({ tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, pdHeartbeatIntervalMs: 10_000, regionMaxSizeBytes: 144 * 1024 * 1024, splitCheckIntervalMs: 10_000 }),
+      .default({ tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, raftLogGcCountLimitEntries: 16_384, pdHeartbeatIntervalMs: 10_000, regionMaxSizeBytes: 144 * 1024 * 1024, splitCheckIntervalMs: 10_000 }),
   })
   .strict();
 

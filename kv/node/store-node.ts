@@ -89,6 +89,7 @@ export class StoreNode {
       electionTicks: config.raftstore.electionTicks,
       heartbeatTicks: config.raftstore.heartbeatTicks,
       raftLogGcThresholdEntries: config.raftstore.raftLogGcThresholdEntries,
+      raftLogGcCountLimitEntries: config.raftstore.raftLogGcCountLimitEntries,
       metrics: registry,
     });
     const loaded = await this.store.loadRegions();

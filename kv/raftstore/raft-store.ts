@@ -33,6 +33,8 @@ export interface RaftStoreOptions {
   readonly heartbeatTicks?: number;
   /** Applied entries kept in a region's log before the leader compacts it. */
   readonly raftLogGcThresholdEntries?: number;
+  /** Entries past which a region's log is compacted even if a lagging peer still needs them (it gets a snapshot). */
+  readonly raftLogGcCountLimitEntries?: number;
   /** Where the loop's metrics go; none when absent. */
   readonly metrics?: MetricsRegistry;
   /**
@@ -78,7 +80,7 @@ export class RaftStore {
 
   constructor(options: RaftStoreOptions) {
     this.storeId = options.storeId;
-    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, maxPendingProposals: 20_000, ...options };
+    this.options = { clock: Date.now, random: Math.random, tickIntervalMs: 100, electionTicks: 10, heartbeatTicks: 2, raftLogGcThresholdEntries: 1024, raftLogGcCountLimitEntries: 16_384, maxPendingProposals: 20_000, ...options };
     const registry = options.metrics;
     if (registry !== undefined) {
       this.metrics = {
@@ -205,7 +207,7 @@ export class RaftStore {
     this.timer = setInterval(() => {
       for (const peer of this.peers.values()) {
         peer.tick();
-        peer.maybeCompactLog(this.options.raftLogGcThresholdEntries);
+        peer.maybeCompactLog(this.options.raftLogGcThresholdEntries, this.options.raftLogGcCountLimitEntries);
       }
       this.wake();
     }, this.options.tickIntervalMs);

@@ -329,21 +329,27 @@ export class RegionPeer {
   /**
    * Log GC (on the leader): once more than `thresholdEntries` applied entries sit in the
    * log and every peer has them, propose compacting up to what every peer matched.
-   * Entries a lagging peer still needs stay (until snapshots let them go).
+   * Entries a lagging peer still needs stay, until the log holds more than
+   * `countLimitEntries`: then it is compacted up to the applied index regardless, and
+   * the laggard catches up from a snapshot (TiKV's raft-log-gc-count-limit).
    */
-  maybeCompactLog(thresholdEntries: number): void {
+  maybeCompactLog(thresholdEntries: number, countLimitEntries = Number.POSITIVE_INFINITY): void {
     if (!this.isLeader() || this.compactionInFlight) return;
     const progress = this.node.status().progress;
-    let minMatch = this.storage.applied;
-    for (const member of progress.values()) minMatch = Math.min(minMatch, member.match);
+    const applied = this.storage.applied;
+    let compactTo = applied;
+    for (const member of progress.values()) compactTo = Math.min(compactTo, member.match);
     const firstIndex = this.storage.firstIndex();
-    if (minMatch - firstIndex + 1 <= thresholdEntries) return;
-    const term = this.storage.term(minMatch);
+    // A member far behind (down, or cut off) must not make the log grow without bound:
+    // past the count limit the log goes up to what is applied, and it gets a snapshot.
+    if (applied - firstIndex + 1 > countLimitEntries) compactTo = applied;
+    if (compactTo - firstIndex + 1 <= thresholdEntries) return;
+    const term = this.storage.term(compactTo);
     this.compactionInFlight = true;
     void this.propose({
       header: { regionId: this.region.id, ...(this.region.regionEpoch === undefined ? {} : { regionEpoch: this.region.regionEpoch }), term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) },
       requests: [],
-      adminRequest: { cmd: { $case: 'compactLog', value: { compactIndex: BigInt(minMatch), compactTerm: BigInt(term) } } },
+      adminRequest: { cmd: { $case: 'compactLog', value: { compactIndex: BigInt(compactTo), compactTerm: BigInt(term) } } },
     }).finally(() => {
       this.compactionInFlight = false;
     });

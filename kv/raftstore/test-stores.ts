@@ -21,8 +21,15 @@ export class TestStores {
 
   private readonly maxPendingProposals: number | undefined;
 
-  constructor(storeIds: readonly bigint[], random: SeededRandom, options: { raftLogGcThresholdEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry>; maxPendingProposals?: number } = {}) {
+  private readonly raftLogGcCountLimitEntries: number | undefined;
+
+  constructor(
+    storeIds: readonly bigint[],
+    random: SeededRandom,
+    options: { raftLogGcThresholdEntries?: number; raftLogGcCountLimitEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry>; maxPendingProposals?: number } = {},
+  ) {
     this.random = random;
+    this.raftLogGcCountLimitEntries = options.raftLogGcCountLimitEntries;
     this.maxPendingProposals = options.maxPendingProposals;
     this.raftLogGcThresholdEntries = options.raftLogGcThresholdEntries ?? 1024;
     this.metrics = new Map(options.metrics ?? []);
@@ -62,6 +69,7 @@ export class TestStores {
       electionTicks: 10,
       heartbeatTicks: 2,
       raftLogGcThresholdEntries: this.raftLogGcThresholdEntries,
+      ...(this.raftLogGcCountLimitEntries === undefined ? {} : { raftLogGcCountLimitEntries: this.raftLogGcCountLimitEntries }),
       ...(this.metrics.has(storeId) ? { metrics: this.metrics.get(storeId)! } : {}),
       ...(this.maxPendingProposals === undefined ? {} : { maxPendingProposals: this.maxPendingProposals }),
     });
