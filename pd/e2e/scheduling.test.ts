@@ -181,7 +181,7 @@ describe('PD scheduling end to end (real tide-pd, simulated stores)', () => {
     await waitUntil(
       'three replicas on live stores everywhere',
       () => [...stores.regions.values()].every((region) => region.peers.length === 3 && storesOf(region).join() === [1n, 2n, 4n].join()),
-      20_000,
+      40_000,
     );
   });
 
@@ -197,7 +197,7 @@ describe('PD scheduling end to end (real tide-pd, simulated stores)', () => {
     const settled = () => [...stores.regions.values()].every((region) => storesOf(region).length === 3);
     const balanced = () => [1n, 2n, 3n, 4n].every((storeId) => onStore(storeId) >= 5 && onStore(storeId) <= 7);
     try {
-      await waitUntil('every store within one region of its share, no move half done', () => settled() && balanced(), 20_000);
+      await waitUntil('every store within one region of its share, no move half done', () => settled() && balanced(), 40_000);
     } catch (error) {
       throw new Error(`${(error as Error).message}: ${[1n, 2n, 3n, 4n].map(onStore).join('/')}`);
     }
