@@ -119,6 +119,21 @@ describe('RaftStore: three stores, one region', () => {
     }
   });
 
+  test('a leader refuses to hand over to a peer it has not heard from (a dead store would stall the region)', async () => {
+    const leader = await waitFor('a leader', leaderStore);
+    const silent = region.peers.find((member) => member.storeId !== leader.storeId)!;
+    cluster.cut.add(silent.storeId);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const transfer = await leader.propose({ header: putCommand(region, 'x', 'x').header!, requests: [], adminRequest: { cmd: { $case: 'transferLeader', value: { peer: silent, peers: [] } } } });
+      assert.match(transfer.header?.error?.message ?? '', /has not answered recently/);
+      assert.equal(leader.peer(1n)!.isLeader(), true);
+      assert.equal((await leader.propose(putCommand(region, 'still-leading', 'v'))).header?.error, undefined);
+    } finally {
+      cluster.cut.delete(silent.storeId);
+    }
+  });
+
   test('a leader handing over leadership stops serving lease reads for the rest of its term', async () => {
     const leader = await waitFor('a leader', leaderStore);
     const peer = leader.peer(1n)!;

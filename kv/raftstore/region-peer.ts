@@ -43,6 +43,9 @@ interface ProposalBatch {
   bytes: number;
 }
 
+/** A leader hands over only to a peer at most this many entries behind (TiKV's leader-transfer-max-log-lag). */
+const maxTransferLogLag = 128;
+
 /** A batch goes into an entry once it holds this many bytes of keys and values. */
 const maxProposalBatchBytes = 1 << 20;
 
@@ -271,6 +274,7 @@ export class RegionPeer {
           // Not replicated: the leader starts the transfer and answers at once.
           const target = admin.value.peer;
           if (target !== undefined) {
+            this.checkTransferTarget(target);
             this.forbidLease();
             this.node.transferLeader(Number(target.id));
           }
@@ -367,6 +371,22 @@ export class RegionPeer {
     this.node.step(message);
     // A follower may ask the leader to hand over (MsgTransferLeader) too.
     if (this.node.raft.leadTransferee !== 0) this.forbidLease();
+  }
+
+  /**
+   * As TiKV's pre-transfer check: the target must have answered recently and be close to
+   * the log's end. A transfer to a dead or far-behind peer would stall the region: Raft
+   * drops proposals while a transfer is under way, until it times out.
+   */
+  private checkTransferTarget(target: metapb.Peer): void {
+    if (target.id === this.peer.id) return;
+    const heard = this.lastHeardMs.get(target.id);
+    if (heard === undefined || this.options.clock() - heard > this.options.leaseDurationMs) {
+      throw new RegionError({ message: `peer ${target.id} has not answered recently; region ${this.region.id} keeps its leader` });
+    }
+    const match = this.node.status().progress.get(Number(target.id))?.match ?? 0;
+    const lag = this.node.raft.raftLog.lastIndex() - match;
+    if (lag > maxTransferLogLag) throw new RegionError({ message: `peer ${target.id} is ${lag} entries behind; region ${this.region.id} keeps its leader` });
   }
 
   /** No lease reads for the rest of this term (see leaseForbiddenTerm). */
