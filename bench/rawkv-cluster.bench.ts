@@ -6,7 +6,7 @@ import { PdClient } from '../pd/client/pd-client.js';
 import * as kvrpcpb from '../proto/gen/kvrpcpb.js';
 import type * as tikvpb from '../proto/gen/tikvpb.js';
 import { type ClusterPorts, freeClusterPorts, leaderContext, pdRegions, startProcessCluster, waitForHealthyCluster } from '../test/cluster/process-cluster.js';
-import { BatchStreamClient } from './batch-stream-client.js';
+import { StoreStreams } from '../kv/client/store-streams.js';
 import { EtcdKvClient, etcdInstalled, startEtcdCluster } from './etcd-cluster.js';
 import { type CpuSeconds, processCpuSeconds, totalCpu } from './process-cpu.js';
 
@@ -122,7 +122,7 @@ async function benchTideDb(concurrency: number, seconds: number, keyCount: numbe
   const dataDir = await mkdtemp(join(tmpdir(), 'tidedb-bench-rawkv-'));
   const ports = await freeClusterPorts();
   const cluster = await startProcessCluster({ dataDir, ports, pdHeartbeatInterval: '1s', ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }) });
-  let client: BatchStreamClient | undefined;
+  let client: StoreStreams | undefined;
   let pd: PdClient | undefined;
   try {
     await waitForHealthyCluster(ports, 3, 60_000);
@@ -130,9 +130,10 @@ async function benchTideDb(concurrency: number, seconds: number, keyCount: numbe
     const pids = cluster.processes.map(({ child }) => child.pid ?? 0);
     const leaderIndex = ports.kv.findIndex((port) => route.address.endsWith(`:${port}`));
     const leaderPid = cluster.processes.filter(({ name }) => name.startsWith('tide-kv'))[leaderIndex]?.child.pid;
-    const stream = new BatchStreamClient(route.address);
-    client = stream;
-    const batches = () => ({ messages: stream.messages, requests: stream.requests });
+    const streams = new StoreStreams();
+    client = streams;
+    const stream = { send: (request: Parameters<StoreStreams['send']>[1]) => streams.send(route.address, request, 30_000) };
+    const batches = () => streams.stats();
     pd = await PdClient.connect([`127.0.0.1:${ports.pdClient}`], { timeoutMs: 20_000 });
     const tso = pd;
     const value = randomBytes(valueBytes);

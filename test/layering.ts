@@ -34,7 +34,7 @@ export const layerRules: readonly LayerRule[] = [
   { from: 'pd/', may: [...base, 'pd/', 'kv/raft/', 'kv/raftlog/', 'kv/engine/'] },
   { from: 'sql/', may: [...base, 'kv/client/', 'pd/client/'] },
   // Tests, benchmarks and examples sit above everything and may use any layer.
-  { from: 'test/', may: ['common/', 'proto/', 'kv/', 'pd/', 'sql/', 'bench/'] },
+  { from: 'test/', may: ['common/', 'proto/', 'kv/', 'pd/', 'sql/', 'bench/', 'examples/'] },
   { from: 'bench/', may: ['common/', 'proto/', 'kv/', 'pd/', 'sql/', 'test/'] },
   { from: 'examples/', may: ['common/', 'proto/', 'kv/', 'pd/', 'sql/'] },
 ];

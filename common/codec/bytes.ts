@@ -153,3 +153,10 @@ export function prefixNext(prefix: Uint8Array): Uint8Array {
 export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
+
+/** The smallest key after `key` in byte order: itself with a zero byte appended. */
+export function keyAfter(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out.set(key);
+  return out;
+}

@@ -124,9 +124,3 @@ export function limitOf(limit: number, cap: number): number {
   return limit === 0 || limit > cap ? cap : limit;
 }
 
-/** The smallest key after `key`. */
-export function keyAfter(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length + 1);
-  out.set(key);
-  return out;
-}

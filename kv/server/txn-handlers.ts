@@ -1,3 +1,4 @@
+import { keyAfter } from '../../common/codec/bytes.js';
 import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { asTimestamp, maxTimestamp, type Timestamp, zeroTimestamp } from '../../common/ids.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
@@ -20,7 +21,6 @@ import { resolveLockBatchKeys, scanMaxLimit } from './limits.js';
 import {
   checkTxnKeysInRegion,
   intersectRanges,
-  keyAfter,
   limitOf,
   readOptionsOf,
   regionContextOf,

@@ -1,6 +1,6 @@
 import { copyBytes } from '../../../common/codec/bytes.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { compareBytes } from '../../../common/codec/bytes.js';
+import { compareBytes, keyAfter } from '../../../common/codec/bytes.js';
 import { ColumnFamily, type Engine, type EngineReader, type KeyValue } from '../../engine/engine.js';
 import { Latches } from '../latches.js';
 import { rawBatchMaxKeys, rawCleanupBatchEntries, rawScanMaxLimit, rawTtlMaxSeconds } from '../limits.js';
@@ -269,13 +269,6 @@ export class RawStore {
 function rawValueOf(value: Uint8Array, ttlSeconds: number | undefined, nowMs: number): RawValue {
   if (ttlSeconds === undefined || ttlSeconds === 0) return { value };
   return { value, expireAtMs: nowMs + ttlSeconds * 1000 };
-}
-
-/** The smallest key after `key`: itself with a zero byte appended. */
-function keyAfter(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length + 1);
-  out.set(key);
-  return out;
 }
 
 function checkKey(key: Uint8Array): void {

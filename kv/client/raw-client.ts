@@ -1,0 +1,315 @@
+import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
+import { PdClient } from '../../pd/client/pd-client.js';
+import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
+import type * as metapb from '../../proto/gen/metapb.js';
+import { Backoffer } from './backoff.js';
+import { KvClientError, KvServerError } from './errors.js';
+import { RegionCache, type RegionLocation } from './region-cache.js';
+import { sendByRegion } from './region-batches.js';
+import { type RegionCommand, RegionRequestSender, type RequestOf, type ResponseOf } from './region-request.js';
+import { StoreStreams } from './store-streams.js';
+
+export interface RawPair {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface RawClientOptions {
+  /** How long one call may keep retrying (backing off) before it fails; client-go's RawKV budget is 20 s. */
+  readonly budgetMs?: number;
+  /** How long one request to a store may take before it counts as unanswered. */
+  readonly requestTimeoutMs?: number;
+  /** Region requests of one call in flight at once. */
+  readonly concurrency?: number;
+  readonly pdTimeoutMs?: number;
+}
+
+export interface RawScanOptions {
+  /** At most this many pairs (default 10,240, the store's cap per request). */
+  readonly limit?: number;
+  /** Values are left empty. */
+  readonly keyOnly?: boolean;
+}
+
+/** Keys (or pairs) per request, and bytes per request: well inside a Raft entry (8 MiB). */
+const maxBatchKeys = 4_096;
+const maxBatchBytes = 4 * 1024 * 1024;
+const defaultScanLimit = 10_240;
+/** The most pairs a store answers per scan request. */
+const storeScanMaxLimit = 10_240;
+
+/**
+ * TideDB as a key-value store (TiKV's RawKV): every call is routed by key to the
+ * region's leader, travels on that store's multiplexed stream, and retries region
+ * errors (splits, leader changes, restarts) within a backoff budget. Batch calls split
+ * their keys by region and send the parts in parallel; scans continue across regions.
+ * Raw keys are separate from transactional ones: the same key in both APIs names two
+ * different values.
+ */
+export class RawClient {
+  private readonly pd: PdClient;
+  private readonly cache: RegionCache;
+  private readonly streams = new StoreStreams();
+  private readonly sender: RegionRequestSender;
+  private readonly budgetMs: number;
+  private readonly concurrency: number;
+
+  private constructor(pd: PdClient, options: RawClientOptions) {
+    this.pd = pd;
+    this.cache = new RegionCache(pd);
+    this.sender = new RegionRequestSender(this.cache, this.streams, options.requestTimeoutMs ?? 10_000);
+    this.budgetMs = options.budgetMs ?? 20_000;
+    this.concurrency = options.concurrency ?? 16;
+  }
+
+  /** Connects to the cluster through PD (`host:port`, one or several, or comma-separated). */
+  static async connect(pdEndpoints: string | readonly string[], options: RawClientOptions = {}): Promise<RawClient> {
+    const endpoints = (typeof pdEndpoints === 'string' ? pdEndpoints.split(',') : [...pdEndpoints]).map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+    if (endpoints.length === 0) throw new KvClientError('RawClient.connect needs at least one PD endpoint');
+    const pd = await PdClient.connect(endpoints, { timeoutMs: options.pdTimeoutMs ?? 10_000 });
+    return new RawClient(pd, options);
+  }
+
+  close(): void {
+    this.streams.close();
+    this.sender.close();
+    this.pd.close();
+  }
+
+  /**
+   * Splits the regions holding `splitKeys` at those keys (TiDB's pre-split; PD hands out
+   * the new regions' ids). Answers the regions the splits produced, in key order.
+   */
+  async splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
+    splitKeys.forEach(checkKey);
+    const parts = await this.byRegion(uniqueKeys(splitKeys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
+      // A key at a region's start is a split already made.
+      const keys = part.filter((key) => compareBytes(key, location.region.startKey) !== 0);
+      if (keys.length === 0) return [];
+      const response = await this.sender.attemptUnary(location, backoffer, (client, context) =>
+        new Promise<kvrpcpb.SplitRegionResponse>((resolve, reject) =>
+          client.splitRegion({ context, splitKeys: keys.map((key) => Buffer.from(key)), isRawKv: true }, (error, answer) => (error === null ? resolve(answer) : reject(error))),
+        ),
+      );
+      if (response !== undefined) this.cache.replaceRegions(response.regions);
+      return response?.regions;
+    });
+    return parts.flat().sort((a, b) => compareBytes(a.startKey, b.startKey));
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    checkKey(key);
+    const response = await this.toKey(key, 'rawGet', { key: Buffer.from(key), cf: '' });
+    throwIfError(response.error);
+    return response.notFound ? undefined : response.value;
+  }
+
+  /** The pairs of the keys that exist, in key order. */
+  async batchGet(keys: readonly Uint8Array[]): Promise<RawPair[]> {
+    keys.forEach(checkKey);
+    const parts = await this.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
+      const response = await this.sender.attempt(location, backoffer, 'rawBatchGet', { keys: part.map((key) => Buffer.from(key)), cf: '' });
+      return response?.pairs;
+    });
+    return parts.flat().map((pair) => ({ key: pair.key, value: pair.value })).sort((a, b) => compareBytes(a.key, b.key));
+  }
+
+  async put(key: Uint8Array, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<void> {
+    checkKey(key);
+    const response = await this.toKey(key, 'rawPut', { key: Buffer.from(key), value: Buffer.from(value), cf: '', ttl: ttlOf(options.ttlSeconds), forCas: false });
+    throwIfError(response.error);
+  }
+
+  async batchPut(pairs: readonly RawPair[], options: { ttlSeconds?: number } = {}): Promise<void> {
+    pairs.forEach((pair) => checkKey(pair.key));
+    const ttl = ttlOf(options.ttlSeconds);
+    await this.byRegion(lastWriteWins(pairs), (pair) => pair.key, (pair) => pair.key.length + pair.value.length, async (location, part, backoffer) => {
+      const response = await this.sender.attempt(location, backoffer, 'rawBatchPut', {
+        pairs: part.map((pair) => ({ key: Buffer.from(pair.key), value: Buffer.from(pair.value) })),
+        cf: '',
+        ttls: ttl === 0n ? [] : [ttl],
+        forCas: false,
+      });
+      if (response !== undefined) throwIfError(response.error);
+      return response;
+    });
+  }
+
+  async delete(key: Uint8Array): Promise<void> {
+    checkKey(key);
+    const response = await this.toKey(key, 'rawDelete', { key: Buffer.from(key), cf: '', forCas: false });
+    throwIfError(response.error);
+  }
+
+  async batchDelete(keys: readonly Uint8Array[]): Promise<void> {
+    keys.forEach(checkKey);
+    await this.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
+      const response = await this.sender.attempt(location, backoffer, 'rawBatchDelete', { keys: part.map((key) => Buffer.from(key)), cf: '', forCas: false });
+      if (response !== undefined) throwIfError(response.error);
+      return response;
+    });
+  }
+
+  /** Pairs with start ≤ key < end (an empty end: no upper bound), ascending, across regions. */
+  async scan(start: Uint8Array, end: Uint8Array, options: RawScanOptions = {}): Promise<RawPair[]> {
+    checkRange(start, end);
+    const limit = limitOf(options.limit);
+    const backoffer = new Backoffer(this.budgetMs);
+    const out: RawPair[] = [];
+    let from = start;
+    while (out.length < limit) {
+      const location = await this.cache.locate(from, backoffer);
+      const regionEnd = location.region.endKey;
+      const to = endWithin(end, regionEnd);
+      const asked = Math.min(limit - out.length, storeScanMaxLimit);
+      const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(to), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
+      if (response === undefined) continue;
+      for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
+      const last = response.kvs[response.kvs.length - 1];
+      // A full answer may have left keys in this region: go on right after the last one.
+      if (response.kvs.length === asked && last !== undefined) {
+        from = keyAfter(last.key);
+        continue;
+      }
+      // This region is done; the next one starts where it ends, unless the range ends first.
+      if (rangeEndsIn(end, regionEnd)) break;
+      from = regionEnd;
+    }
+    return out;
+  }
+
+  /** Pairs with end ≤ key < start (client-go's order: start is the upper bound), descending, across regions. */
+  async reverseScan(start: Uint8Array, end: Uint8Array, options: RawScanOptions = {}): Promise<RawPair[]> {
+    if (start.length > 0 && compareBytes(end, start) > 0) throw new KvClientError('reverseScan needs end ≤ start (start is the exclusive upper bound)');
+    const limit = limitOf(options.limit);
+    const backoffer = new Backoffer(this.budgetMs);
+    const out: RawPair[] = [];
+    let upper = start;
+    while (out.length < limit) {
+      const location = await this.cache.locateBefore(upper, backoffer);
+      const regionStart = location.region.startKey;
+      const lower = compareBytes(end, regionStart) > 0 ? end : regionStart;
+      const asked = Math.min(limit - out.length, storeScanMaxLimit);
+      const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(upper), endKey: Buffer.from(lower), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: true });
+      if (response === undefined) continue;
+      for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
+      const last = response.kvs[response.kvs.length - 1];
+      if (response.kvs.length === asked && last !== undefined) {
+        // The upper bound is exclusive: the next request ends just below the last key.
+        upper = last.key;
+        continue;
+      }
+      if (regionStart.length === 0 || compareBytes(regionStart, end) <= 0) break;
+      upper = regionStart;
+    }
+    return out;
+  }
+
+  /** Deletes every key with start ≤ key < end (an empty end: no upper bound), region by region. */
+  async deleteRange(start: Uint8Array, end: Uint8Array): Promise<void> {
+    checkRange(start, end);
+    const backoffer = new Backoffer(this.budgetMs);
+    let from = start;
+    for (;;) {
+      const location = await this.cache.locate(from, backoffer);
+      const regionEnd = location.region.endKey;
+      const response = await this.sender.attempt(location, backoffer, 'rawDeleteRange', { startKey: Buffer.from(from), endKey: Buffer.from(endWithin(end, regionEnd)), cf: '' });
+      if (response === undefined) continue;
+      throwIfError(response.error);
+      if (rangeEndsIn(end, regionEnd)) return;
+      from = regionEnd;
+    }
+  }
+
+  /**
+   * Sets `key` to `value` if its current value is `previous` (undefined: the key must not
+   * exist). Answers whether it did, and the value found either way.
+   */
+  async compareAndSwap(key: Uint8Array, previous: Uint8Array | undefined, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<{ succeeded: boolean; previous: Uint8Array | undefined }> {
+    checkKey(key);
+    const response = await this.toKey(key, 'rawCompareAndSwap', {
+      key: Buffer.from(key),
+      value: Buffer.from(value),
+      previousNotExist: previous === undefined,
+      previousValue: Buffer.from(previous ?? new Uint8Array(0)),
+      cf: '',
+      ttl: ttlOf(options.ttlSeconds),
+    });
+    throwIfError(response.error);
+    return { succeeded: response.succeed, previous: response.previousNotExist ? undefined : response.previousValue };
+  }
+
+  /** Seconds until `key` expires: 0 if it never does, undefined if it does not exist. */
+  async getKeyTTL(key: Uint8Array): Promise<number | undefined> {
+    checkKey(key);
+    const response = await this.toKey(key, 'rawGetKeyTtl', { key: Buffer.from(key), cf: '' });
+    throwIfError(response.error);
+    return response.notFound ? undefined : Number(response.ttl);
+  }
+
+  // --- routing ---
+
+  private async toKey<C extends RegionCommand>(key: Uint8Array, command: C, request: Omit<RequestOf<C>, 'context'>): Promise<ResponseOf<C>> {
+    const backoffer = new Backoffer(this.budgetMs);
+    for (;;) {
+      const location = await this.cache.locate(key, backoffer);
+      const response = await this.sender.attempt(location, backoffer, command, request);
+      if (response !== undefined) return response;
+    }
+  }
+
+  private byRegion<T, R>(items: readonly T[], keyOf: (item: T) => Uint8Array, bytesOf: (item: T) => number, send: (location: RegionLocation, items: readonly T[], backoffer: Backoffer) => Promise<R | undefined>): Promise<R[]> {
+    return sendByRegion({ cache: this.cache, items, keyOf, backoffer: new Backoffer(this.budgetMs), concurrency: this.concurrency, maxItems: maxBatchKeys, maxBytes: maxBatchBytes, bytesOf, send });
+  }
+}
+
+/** The part of a range ending at `end` that a region ending at `regionEnd` holds ends here (empty: unbounded). */
+function endWithin(end: Uint8Array, regionEnd: Uint8Array): Uint8Array {
+  return end.length > 0 && (regionEnd.length === 0 || compareBytes(end, regionEnd) < 0) ? end : regionEnd;
+}
+
+/** Whether a range ending at `end` ends in (or before the end of) the region ending at `regionEnd`. */
+function rangeEndsIn(end: Uint8Array, regionEnd: Uint8Array): boolean {
+  return regionEnd.length === 0 || (end.length > 0 && compareBytes(regionEnd, end) >= 0);
+}
+
+function checkKey(key: Uint8Array): void {
+  if (key.length === 0) throw new KvClientError('a raw key must not be empty');
+}
+
+function checkRange(start: Uint8Array, end: Uint8Array): void {
+  if (end.length > 0 && compareBytes(start, end) >= 0) throw new KvClientError('the range needs start < end (an empty end means no upper bound)');
+}
+
+function limitOf(limit: number | undefined): number {
+  if (limit === undefined) return defaultScanLimit;
+  if (!Number.isInteger(limit) || limit <= 0) throw new KvClientError(`a scan limit must be a positive integer, got ${limit}`);
+  return limit;
+}
+
+function ttlOf(ttlSeconds: number | undefined): bigint {
+  if (ttlSeconds === undefined || ttlSeconds === 0) return 0n;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) throw new KvClientError(`a TTL is a whole number of seconds, got ${ttlSeconds}`);
+  return BigInt(ttlSeconds);
+}
+
+function throwIfError(error: string): void {
+  if (error !== '') throw new KvServerError(error);
+}
+
+function uniqueKeys(keys: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return keys.filter((key) => {
+    const id = Buffer.from(key).toString('latin1');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** A key given twice in one batch keeps its last value, as a sequence of puts would. */
+function lastWriteWins(pairs: readonly RawPair[]): RawPair[] {
+  const byKey = new Map<string, RawPair>();
+  for (const pair of pairs) byKey.set(Buffer.from(pair.key).toString('latin1'), pair);
+  return [...byKey.values()];
+}

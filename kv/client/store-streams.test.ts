@@ -1,0 +1,57 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, ServerCredentials, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import * as tikvpb from '../../proto/gen/tikvpb.js';
+import { ClientClosedError, StoreUnreachableError } from './errors.js';
+import { StoreStreams } from './store-streams.js';
+
+describe('StoreStreams: one multiplexed BatchCommands stream per store', () => {
+  const server = new Server();
+  after(() => server.forceShutdown());
+
+  test('packs the requests pending in one turn into one message and routes every answer back by ID, even out of order', async () => {
+    const messageSizes: number[] = [];
+    // Answers each message in reverse order, echoing each request's testId.
+    const batchCommands = (call: ServerDuplexStream<tikvpb.BatchCommandsRequest, tikvpb.BatchCommandsResponse>) => {
+      call.on('data', (message: tikvpb.BatchCommandsRequest) => {
+        messageSizes.push(message.requests.length);
+        const answers = message.requests.map((request, index) => ({
+          id: message.requestIds[index]!,
+          response: { cmd: { $case: 'empty' as const, value: { testId: request.cmd?.$case === 'empty' ? request.cmd.value.testId : -1n } } },
+        }));
+        answers.reverse();
+        call.write({ responses: answers.map((answer) => answer.response), requestIds: answers.map((answer) => answer.id), transportLayerLoad: 0n });
+      });
+      call.on('end', () => call.end());
+    };
+    server.addService(tikvpb.TikvService, { batchCommands } as unknown as UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const client = new StoreStreams();
+    try {
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: BigInt(index) } } }, 10_000)));
+      assert.deepEqual(
+        answers.map((answer) => (answer.cmd?.$case === 'empty' ? answer.cmd.value.testId : undefined)),
+        Array.from({ length: 100 }, (_, index) => BigInt(index)),
+      );
+      assert.deepEqual(messageSizes, [100]);
+      assert.deepEqual(client.stats(), { messages: 1, requests: 100 });
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a request nobody answers times out, a store that is not there fails fast, and both are StoreUnreachableError', async () => {
+    const silent = new Server();
+    silent.addService(tikvpb.TikvService, { batchCommands: () => undefined } as unknown as UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) => silent.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const client = new StoreStreams();
+    try {
+      await assert.rejects(client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: 1n } } }, 200), (error: unknown) => error instanceof StoreUnreachableError && /within 200 ms/.test(error.message));
+      await assert.rejects(client.send('127.0.0.1:1', { cmd: { $case: 'empty', value: { testId: 2n } } }, 10_000), StoreUnreachableError);
+    } finally {
+      client.close();
+      silent.forceShutdown();
+    }
+    await assert.rejects(client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: 3n } } }, 200), ClientClosedError);
+  });
+});
