@@ -1,28 +1,18 @@
 import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
-import { PdClient } from '../../pd/client/pd-client.js';
 import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import { Backoffer } from './backoff.js';
 import { KvClientError, KvServerError } from './errors.js';
-import { RegionCache, type RegionLocation } from './region-cache.js';
-import { sendByRegion } from './region-batches.js';
-import { type RegionCommand, RegionRequestSender, type RequestOf, type ResponseOf } from './region-request.js';
-import { StoreStreams } from './store-streams.js';
+import type { RegionCache, RegionLocation } from './region-cache.js';
+import { RegionClient, type RegionClientOptions } from './region-client.js';
+import type { RegionCommand, RegionRequestSender, RequestOf, ResponseOf } from './region-request.js';
 
 export interface RawPair {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
 }
 
-export interface RawClientOptions {
-  /** How long one call may keep retrying (backing off) before it fails; client-go's RawKV budget is 20 s. */
-  readonly budgetMs?: number;
-  /** How long one request to a store may take before it counts as unanswered. */
-  readonly requestTimeoutMs?: number;
-  /** Region requests of one call in flight at once. */
-  readonly concurrency?: number;
-  readonly pdTimeoutMs?: number;
-}
+export type RawClientOptions = RegionClientOptions;
 
 export interface RawScanOptions {
   /** At most this many pairs (default 10,240, the store's cap per request). */
@@ -31,9 +21,6 @@ export interface RawScanOptions {
   readonly keyOnly?: boolean;
 }
 
-/** Keys (or pairs) per request, and bytes per request: well inside a Raft entry (8 MiB). */
-const maxBatchKeys = 4_096;
-const maxBatchBytes = 4 * 1024 * 1024;
 const defaultScanLimit = 10_240;
 /** The most pairs a store answers per scan request. */
 const storeScanMaxLimit = 10_240;
@@ -47,33 +34,25 @@ const storeScanMaxLimit = 10_240;
  * different values.
  */
 export class RawClient {
-  private readonly pd: PdClient;
+  private readonly client: RegionClient;
   private readonly cache: RegionCache;
-  private readonly streams = new StoreStreams();
   private readonly sender: RegionRequestSender;
   private readonly budgetMs: number;
-  private readonly concurrency: number;
 
-  private constructor(pd: PdClient, options: RawClientOptions) {
-    this.pd = pd;
-    this.cache = new RegionCache(pd);
-    this.sender = new RegionRequestSender(this.cache, this.streams, options.requestTimeoutMs ?? 10_000);
-    this.budgetMs = options.budgetMs ?? 20_000;
-    this.concurrency = options.concurrency ?? 16;
+  private constructor(client: RegionClient) {
+    this.client = client;
+    this.cache = client.cache;
+    this.sender = client.sender;
+    this.budgetMs = client.budgetMs;
   }
 
   /** Connects to the cluster through PD (`host:port`, one or several, or comma-separated). */
   static async connect(pdEndpoints: string | readonly string[], options: RawClientOptions = {}): Promise<RawClient> {
-    const endpoints = (typeof pdEndpoints === 'string' ? pdEndpoints.split(',') : [...pdEndpoints]).map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
-    if (endpoints.length === 0) throw new KvClientError('RawClient.connect needs at least one PD endpoint');
-    const pd = await PdClient.connect(endpoints, { timeoutMs: options.pdTimeoutMs ?? 10_000 });
-    return new RawClient(pd, options);
+    return new RawClient(await RegionClient.connect(pdEndpoints, options));
   }
 
   close(): void {
-    this.streams.close();
-    this.sender.close();
-    this.pd.close();
+    this.client.close();
   }
 
   /**
@@ -249,17 +228,12 @@ export class RawClient {
 
   // --- routing ---
 
-  private async toKey<C extends RegionCommand>(key: Uint8Array, command: C, request: Omit<RequestOf<C>, 'context'>): Promise<ResponseOf<C>> {
-    const backoffer = new Backoffer(this.budgetMs);
-    for (;;) {
-      const location = await this.cache.locate(key, backoffer);
-      const response = await this.sender.attempt(location, backoffer, command, request);
-      if (response !== undefined) return response;
-    }
+  private toKey<C extends RegionCommand>(key: Uint8Array, command: C, request: Omit<RequestOf<C>, 'context'>): Promise<ResponseOf<C>> {
+    return this.client.toKey(key, command, request);
   }
 
   private byRegion<T, R>(items: readonly T[], keyOf: (item: T) => Uint8Array, bytesOf: (item: T) => number, send: (location: RegionLocation, items: readonly T[], backoffer: Backoffer) => Promise<R | undefined>): Promise<R[]> {
-    return sendByRegion({ cache: this.cache, items, keyOf, backoffer: new Backoffer(this.budgetMs), concurrency: this.concurrency, maxItems: maxBatchKeys, maxBytes: maxBatchBytes, bytesOf, send });
+    return this.client.byRegion(items, keyOf, bytesOf, send);
   }
 }
 

@@ -33,8 +33,8 @@ export class RegionRequestSender {
   ) {}
 
   /** One attempt: the answer, or undefined when the routing changed and the caller must plan this part again. */
-  async attempt<C extends RegionCommand>(location: RegionLocation, backoffer: Backoffer, command: C, request: Omit<RequestOf<C>, 'context'>): Promise<ResponseOf<C> | undefined> {
-    const context = kvrpcpb.Context.create({ regionId: location.region.id, ...(location.region.regionEpoch === undefined ? {} : { regionEpoch: location.region.regionEpoch }), peer: location.peer });
+  async attempt<C extends RegionCommand>(location: RegionLocation, backoffer: Backoffer, command: C, request: Omit<RequestOf<C>, 'context'>, extraContext: Partial<kvrpcpb.Context> = {}): Promise<ResponseOf<C> | undefined> {
+    const context = kvrpcpb.Context.create({ ...extraContext, regionId: location.region.id, ...(location.region.regionEpoch === undefined ? {} : { regionEpoch: location.region.regionEpoch }), peer: location.peer });
     let answer: StoreResponse;
     try {
       answer = await this.streams.send(location.address, { cmd: { $case: command, value: { ...request, context } } as unknown as RequestCmd }, this.timeoutMs);
