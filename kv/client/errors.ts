@@ -51,3 +51,58 @@ export class StoreUnreachableError extends KvClientError {
     super(`store ${address}: ${reason}`);
   }
 }
+
+/** Another transaction committed a key this one writes after this one started: retry the transaction. */
+export class WriteConflictError extends KvClientError {
+  override readonly name = 'WriteConflictError';
+  constructor(
+    readonly key: Uint8Array,
+    readonly startTs: bigint,
+    readonly conflictStartTs: bigint,
+    readonly conflictCommitTs: bigint,
+  ) {
+    super(`write conflict on key ${Buffer.from(key).toString('hex')}: txn ${startTs} meets txn ${conflictStartTs} committed at ${conflictCommitTs}`);
+  }
+}
+
+/** An insert met a key that already exists. */
+export class KeyExistsError extends KvClientError {
+  override readonly name = 'KeyExistsError';
+  constructor(readonly key: Uint8Array) {
+    super(`key ${Buffer.from(key).toString('hex')} already exists`);
+  }
+}
+
+/** Waiting for a lock would close a cycle of waiting transactions; this one should roll back. */
+export class DeadlockError extends KvClientError {
+  override readonly name = 'DeadlockError';
+  constructor(
+    readonly key: Uint8Array,
+    readonly lockTs: bigint,
+  ) {
+    super(`deadlock: waiting for txn ${lockTs}'s lock on key ${Buffer.from(key).toString('hex')} would never end`);
+  }
+}
+
+/** A pessimistic lock could not be taken before the lock wait timeout. */
+export class LockWaitTimeoutError extends KvClientError {
+  override readonly name = 'LockWaitTimeoutError';
+  constructor(readonly key: Uint8Array) {
+    super(`lock wait timeout on key ${Buffer.from(key).toString('hex')}`);
+  }
+}
+
+/** The transaction cannot commit (rolled back by others, a constraint failed); its writes are void. */
+export class TxnAbortedError extends KvClientError {
+  override readonly name = 'TxnAbortedError';
+}
+
+/** The commit of the primary key was sent but no answer came: the transaction may or may not have committed. */
+export class CommitUndeterminedError extends KvClientError {
+  override readonly name = 'CommitUndeterminedError';
+}
+
+/** The transaction is larger than one commit may be. */
+export class TxnTooLargeError extends KvClientError {
+  override readonly name = 'TxnTooLargeError';
+}

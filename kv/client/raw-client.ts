@@ -1,8 +1,8 @@
 import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
-import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import { Backoffer } from './backoff.js';
 import { KvClientError, KvServerError } from './errors.js';
+import { keyId, uniqueKeys } from './keys.js';
 import type { RegionCache, RegionLocation } from './region-cache.js';
 import { RegionClient, type RegionClientOptions } from './region-client.js';
 import type { RegionCommand, RegionRequestSender, RequestOf, ResponseOf } from './region-request.js';
@@ -59,21 +59,9 @@ export class RawClient {
    * Splits the regions holding `splitKeys` at those keys (TiDB's pre-split; PD hands out
    * the new regions' ids). Answers the regions the splits produced, in key order.
    */
-  async splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
+  splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
     splitKeys.forEach(checkKey);
-    const parts = await this.byRegion(uniqueKeys(splitKeys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
-      // A key at a region's start is a split already made.
-      const keys = part.filter((key) => compareBytes(key, location.region.startKey) !== 0);
-      if (keys.length === 0) return [];
-      const response = await this.sender.attemptUnary(location, backoffer, (client, context) =>
-        new Promise<kvrpcpb.SplitRegionResponse>((resolve, reject) =>
-          client.splitRegion({ context, splitKeys: keys.map((key) => Buffer.from(key)), isRawKv: true }, (error, answer) => (error === null ? resolve(answer) : reject(error))),
-        ),
-      );
-      if (response !== undefined) this.cache.replaceRegions(response.regions);
-      return response?.regions;
-    });
-    return parts.flat().sort((a, b) => compareBytes(a.startKey, b.startKey));
+    return this.client.splitRegions(splitKeys, { raw: true });
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -271,19 +259,9 @@ function throwIfError(error: string): void {
   if (error !== '') throw new KvServerError(error);
 }
 
-function uniqueKeys(keys: readonly Uint8Array[]): Uint8Array[] {
-  const seen = new Set<string>();
-  return keys.filter((key) => {
-    const id = Buffer.from(key).toString('latin1');
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
 /** A key given twice in one batch keeps its last value, as a sequence of puts would. */
 function lastWriteWins(pairs: readonly RawPair[]): RawPair[] {
   const byKey = new Map<string, RawPair>();
-  for (const pair of pairs) byKey.set(Buffer.from(pair.key).toString('latin1'), pair);
+  for (const pair of pairs) byKey.set(keyId(pair.key), pair);
   return [...byKey.values()];
 }

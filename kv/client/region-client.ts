@@ -1,5 +1,9 @@
 import { PdClient } from '../../pd/client/pd-client.js';
+import { compareBytes } from '../../common/codec/bytes.js';
+import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
+import type * as metapb from '../../proto/gen/metapb.js';
+import { uniqueKeys } from './keys.js';
 import { Backoffer } from './backoff.js';
 import { KvClientError } from './errors.js';
 import { RegionCache, type RegionLocation } from './region-cache.js';
@@ -73,6 +77,28 @@ export class RegionClient {
     backoffer: Backoffer = this.backoffer(),
   ): Promise<R[]> {
     return sendByRegion({ cache: this.cache, items, keyOf, backoffer, concurrency: this.concurrency, maxItems: maxBatchKeys, maxBytes: maxBatchBytes, bytesOf, send });
+  }
+
+  /**
+   * Splits the regions holding `splitKeys` at those keys; PD hands out the new regions'
+   * ids. Raw keys split as they are, transactional keys at their encoding. Answers the
+   * regions the splits produced, in key order.
+   */
+  async splitRegions(splitKeys: readonly Uint8Array[], options: { raw: boolean }): Promise<metapb.Region[]> {
+    const routingKey = (key: Uint8Array) => (options.raw ? key : encodeUserKey(key));
+    const parts = await this.byRegion(uniqueKeys(splitKeys), routingKey, (key) => key.length, async (location, part, backoffer) => {
+      // A key at a region's start is a split already made.
+      const keys = part.filter((key) => compareBytes(routingKey(key), location.region.startKey) !== 0);
+      if (keys.length === 0) return [];
+      const response = await this.sender.attemptUnary(location, backoffer, (client, context) =>
+        new Promise<kvrpcpb.SplitRegionResponse>((resolve, reject) =>
+          client.splitRegion({ context, splitKeys: keys.map((key) => Buffer.from(key)), isRawKv: options.raw }, (error, answer) => (error === null ? resolve(answer) : reject(error))),
+        ),
+      );
+      if (response !== undefined) this.cache.replaceRegions(response.regions);
+      return response?.regions;
+    });
+    return parts.flat().sort((a, b) => compareBytes(a.startKey, b.startKey));
   }
 
   close(): void {

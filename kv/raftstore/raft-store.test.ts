@@ -124,7 +124,7 @@ describe('RaftStore: three stores, one region', () => {
     const silent = region.peers.find((member) => member.storeId !== leader.storeId)!;
     cluster.cut.add(silent.storeId);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await new Promise((resolve) => setTimeout(resolve, 800));
       const transfer = await leader.propose({ header: putCommand(region, 'x', 'x').header!, requests: [], adminRequest: { cmd: { $case: 'transferLeader', value: { peer: silent, peers: [] } } } });
       assert.match(transfer.header?.error?.message ?? '', /has not answered recently/);
       assert.equal(leader.peer(1n)!.isLeader(), true);

@@ -381,7 +381,8 @@ export class RegionPeer {
   private checkTransferTarget(target: metapb.Peer): void {
     if (target.id === this.peer.id) return;
     const heard = this.lastHeardMs.get(target.id);
-    if (heard === undefined || this.options.clock() - heard > this.options.leaseDurationMs) {
+    // Twice the lease (well over an election timeout): followers answer every heartbeat.
+    if (heard === undefined || this.options.clock() - heard > 2 * this.options.leaseDurationMs) {
       throw new RegionError({ message: `peer ${target.id} has not answered recently; region ${this.region.id} keeps its leader` });
     }
     const match = this.node.status().progress.get(Number(target.id))?.match ?? 0;

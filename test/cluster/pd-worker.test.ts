@@ -67,7 +67,13 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     // PD's operator steps, as a heartbeat response would carry them.
     const target = region.peers.find((peer) => peer.storeId !== leader.storeId)!;
     const epoch = () => cluster.stores.get(leader.storeId)!.peer(2n)!.region.regionEpoch!;
-    await workers.get(leader.storeId)!.handleResponse({ regionId: 2n, regionEpoch: epoch(), transferLeader: { peer: target, peers: [] } });
+    // PD sends a step again with every heartbeat until it takes effect; the leader may
+    // refuse one while it has not heard from the target lately.
+    for (let attempt = 0; attempt < 50 && cluster.leaderOf(2n)?.storeId !== target.storeId; attempt++) {
+      const current = cluster.leaderOf(2n);
+      if (current !== undefined) await workers.get(current.storeId)!.handleResponse({ regionId: 2n, regionEpoch: epoch(), transferLeader: { peer: target, peers: [] } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const newLeader = await waitFor('the transfer', () => (cluster.leaderOf(2n)?.storeId === target.storeId ? cluster.leaderOf(2n) : undefined));
     const removed = region.peers.find((peer) => peer.storeId !== target.storeId)!;
     const epochNow = newLeader.peer(2n)!.region.regionEpoch!;

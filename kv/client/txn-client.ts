@@ -1,0 +1,58 @@
+import type * as metapb from '../../proto/gen/metapb.js';
+import { RegionClient, type RegionClientOptions } from './region-client.js';
+import { Committer, type CommitOptions } from './txn/committer.js';
+import { LockResolver } from './txn/lock-resolver.js';
+import { Snapshot } from './txn/snapshot.js';
+import { Transaction } from './txn/transaction.js';
+
+export interface TxnClientOptions extends RegionClientOptions {
+  /** Told of failures in background work (committing secondaries, heartbeats, cleanup); they never reach the caller. */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+/**
+ * Transactions over the cluster (TiKV's txnkv): snapshot isolation with Percolator
+ * two-phase commit, timestamps from PD. Also read-only snapshots at any timestamp,
+ * for stale reads. Transactional keys are separate from raw keys.
+ */
+export class TxnClient {
+  private readonly client: RegionClient;
+  private readonly resolver: LockResolver;
+  private readonly committer: Committer;
+
+  private constructor(client: RegionClient, options: TxnClientOptions) {
+    this.client = client;
+    this.resolver = new LockResolver(client);
+    this.committer = new Committer(client, this.resolver, options.onBackgroundError);
+  }
+
+  /** Connects through PD (`host:port`, one or several, or comma-separated). */
+  static async connect(pdEndpoints: string | readonly string[], options: TxnClientOptions = {}): Promise<TxnClient> {
+    return new TxnClient(await RegionClient.connect(pdEndpoints, options), options);
+  }
+
+  /** Starts a transaction at a fresh timestamp. */
+  async begin(options: CommitOptions = {}): Promise<Transaction> {
+    const startTs = await this.client.pd.getTimestamp();
+    return new Transaction(new Snapshot(this.client, this.resolver, startTs), this.committer, options);
+  }
+
+  /** A read-only view at `ts` (a fresh timestamp when absent). */
+  async snapshot(ts?: bigint): Promise<Snapshot> {
+    return new Snapshot(this.client, this.resolver, ts ?? (await this.client.pd.getTimestamp()));
+  }
+
+  /** Splits the regions holding these (transactional) keys at them; answers the regions made. */
+  splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
+    return this.client.splitRegions(splitKeys, { raw: false });
+  }
+
+  /** A fresh timestamp from PD. */
+  currentTimestamp(): Promise<bigint> {
+    return this.client.pd.getTimestamp();
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

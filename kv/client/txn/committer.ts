@@ -1,0 +1,165 @@
+import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
+import { failpoint } from '../../../common/failpoint/index.js';
+import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
+import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError } from '../errors.js';
+import type { RegionClient } from '../region-client.js';
+import { classifyKeyError } from './key-errors.js';
+import type { LockResolver } from './lock-resolver.js';
+
+export interface Mutation {
+  readonly key: Uint8Array;
+  /** undefined: delete the key. */
+  readonly value: Uint8Array | undefined;
+}
+
+export interface CommitOptions {
+  /** How long a lock lives without a heartbeat before readers may roll the transaction back. */
+  readonly lockTtlMs?: number;
+}
+
+/** The most mutations one transaction may carry (TiDB's default txn-entry limit is 300,000). */
+export const maxTxnMutations = 300_000;
+
+/**
+ * Percolator two-phase commit (client-go's twoPhaseCommitter). The first key is the
+ * primary. Prewrite locks every key, grouped by region, in parallel; then the commit
+ * timestamp comes from PD, the primary is committed (the transaction's commit point),
+ * and the secondaries are committed in the background (a failure there is harmless:
+ * readers resolve those locks from the primary). A failed prewrite rolls back what it
+ * locked. While the commit runs, a heartbeat keeps the primary lock alive.
+ */
+export class Committer {
+  constructor(
+    private readonly client: RegionClient,
+    private readonly resolver: LockResolver,
+    private readonly onBackgroundError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** Commits `mutations` (sorted, unique keys) of the transaction that started at `startTs`; returns the commit ts. */
+  async commit(startTs: bigint, mutations: readonly Mutation[], options: CommitOptions = {}): Promise<bigint> {
+    if (mutations.length === 0) return startTs;
+    if (mutations.length > maxTxnMutations) throw new TxnTooLargeError(`a transaction may write at most ${maxTxnMutations} keys, this one writes ${mutations.length}`);
+    const primary = mutations[0]!.key;
+    const lockTtlMs = options.lockTtlMs ?? defaultLockTtlMs(mutations.length);
+    const heartbeat = this.startHeartbeat(primary, startTs, lockTtlMs);
+    try {
+      try {
+        await this.prewrite(startTs, primary, mutations, lockTtlMs);
+      } catch (error) {
+        void this.rollback(startTs, mutations.map((mutation) => mutation.key)).catch((cleanup: unknown) => this.onBackgroundError(cleanup));
+        throw error;
+      }
+      // A client that dies here leaves every key locked: readers settle them from the primary.
+      if (failpoint('kv-client/txn/after-prewrite') !== undefined) return 0n;
+      const commitTs = await this.client.pd.getTimestamp();
+      await this.commitPrimary(startTs, primary, commitTs);
+      if (failpoint('kv-client/txn/after-commit-primary') !== undefined) return commitTs;
+      const secondaries = mutations.slice(1).map((mutation) => mutation.key);
+      void this.commitKeys(startTs, commitTs, secondaries).catch((error: unknown) => this.onBackgroundError(error));
+      return commitTs;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number): Promise<void> {
+    const backoffer = this.client.backoffer();
+    await this.client.byRegion(
+      mutations,
+      (mutation) => encodeUserKey(mutation.key),
+      (mutation) => mutation.key.length + (mutation.value?.length ?? 0),
+      async (location, part, attemptBackoffer) => {
+        const response = await this.client.sender.attempt(location, attemptBackoffer, 'prewrite', {
+          mutations: part.map((mutation) =>
+            kvrpcpb.Mutation.create({ op: mutation.value === undefined ? kvrpcpb.Op.Del : kvrpcpb.Op.Put, key: Buffer.from(mutation.key), value: Buffer.from(mutation.value ?? new Uint8Array(0)) }),
+          ),
+          primaryLock: Buffer.from(primary),
+          startVersion: startTs,
+          lockTtl: BigInt(lockTtlMs),
+          skipConstraintCheck: false,
+          isPessimisticLock: [],
+          txnSize: BigInt(mutations.length),
+          forUpdateTs: 0n,
+          minCommitTs: 0n,
+          useAsyncCommit: false,
+          secondaries: [],
+          tryOnePc: false,
+          maxCommitTs: 0n,
+        });
+        if (response === undefined) return undefined;
+        if (response.errors.length === 0) return response;
+        const locks: kvrpcpb.LockInfo[] = [];
+        for (const error of response.errors) {
+          const kind = classifyKeyError(error);
+          if ('fatal' in kind) throw kind.fatal;
+          locks.push(kind.lock);
+        }
+        // Another transaction's locks stand in the way: settle them, then prewrite this part again.
+        const outcome = await this.resolver.resolve(locks, 0n, attemptBackoffer);
+        if (!outcome.allResolved) await attemptBackoffer.backoff('txnLock', `prewrite met ${locks.length} live lock(s), e.g. of txn ${locks[0]!.lockVersion}`);
+        return undefined;
+      },
+      backoffer,
+    );
+  }
+
+  private async commitPrimary(startTs: bigint, primary: Uint8Array, commitTs: bigint): Promise<void> {
+    let response: kvrpcpb.CommitResponse;
+    try {
+      response = await this.client.toKey(encodeUserKey(primary), 'commit', { startVersion: startTs, keys: [Buffer.from(primary)], commitVersion: commitTs });
+    } catch (error) {
+      // The commit may have reached the store before the failures: its outcome is unknown.
+      if (error instanceof BackoffExhaustedError) throw new CommitUndeterminedError(`the commit of txn ${startTs} at ${commitTs} got no answer: it may or may not have committed (${error.message})`);
+      throw error;
+    }
+    if (response.error !== undefined) {
+      const kind = classifyKeyError(response.error);
+      throw 'fatal' in kind ? kind.fatal : new KvClientError(`the primary of txn ${startTs} is locked by txn ${kind.lock.lockVersion}`);
+    }
+  }
+
+  /** Commits keys whose primary is committed; what fails here, readers resolve later. */
+  private async commitKeys(startTs: bigint, commitTs: bigint, keys: readonly Uint8Array[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.client.byRegion(
+      keys,
+      (key) => encodeUserKey(key),
+      (key) => key.length,
+      async (location, part, backoffer) => {
+        const response = await this.client.sender.attempt(location, backoffer, 'commit', { startVersion: startTs, keys: part.map((key) => Buffer.from(key)), commitVersion: commitTs });
+        if (response?.error !== undefined) throw new KvClientError(`committing secondaries of txn ${startTs}: ${JSON.stringify(response.error.abort || response.error.retryable)}`);
+        return response;
+      },
+    );
+  }
+
+  /** Rolls back the locks a failed transaction may have written (BatchRollback, by region). */
+  async rollback(startTs: bigint, keys: readonly Uint8Array[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.client.byRegion(
+      keys,
+      (key) => encodeUserKey(key),
+      (key) => key.length,
+      async (location, part, backoffer) => this.client.sender.attempt(location, backoffer, 'batchRollback', { startVersion: startTs, keys: part.map((key) => Buffer.from(key)) }),
+    );
+  }
+
+  /** Keeps the primary lock alive while the commit runs (a slow commit must not look abandoned). */
+  private startHeartbeat(primary: Uint8Array, startTs: bigint, lockTtlMs: number): NodeJS.Timeout {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const advise = BigInt(Date.now() - started + lockTtlMs);
+      this.client
+        .toKey(encodeUserKey(primary), 'txnHeartBeat', { primaryLock: Buffer.from(primary), startVersion: startTs, adviseLockTtl: advise })
+        .catch((error: unknown) => this.onBackgroundError(error));
+    }, Math.max(50, Math.floor(lockTtlMs / 2)));
+    timer.unref();
+    return timer;
+  }
+}
+
+/** client-go's rule: 3 s, and more for large transactions (up to 20 min). */
+function defaultLockTtlMs(mutations: number): number {
+  if (mutations < 1_000) return 3_000;
+  return Math.min(20 * 60_000, 3_000 + Math.floor(mutations / 1_000) * 1_000);
+}

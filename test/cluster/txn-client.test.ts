@@ -1,0 +1,177 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clearFailpoints, configureFailpoint } from '../../common/failpoint/index.js';
+import { KvClientError, WriteConflictError } from '../../kv/client/errors.js';
+import { TxnClient } from '../../kv/client/txn-client.js';
+import { LocalCluster } from './local-cluster.js';
+
+const bytes = (text: string) => Buffer.from(text);
+const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : Buffer.from(value).toString());
+
+describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, lock resolution)', () => {
+  let cluster: LocalCluster;
+  let client: TxnClient;
+  const backgroundErrors: unknown[] = [];
+  before(async () => {
+    cluster = await LocalCluster.start(3);
+    await cluster.waitForRegions(3);
+    client = await TxnClient.connect(cluster.pdEndpoint, { budgetMs: 30_000, onBackgroundError: (error) => backgroundErrors.push(error) });
+  });
+  after(async () => {
+    clearFailpoints();
+    client?.close();
+    await cluster?.stop();
+  });
+
+  test('a committed transaction is seen by later ones and not by snapshots taken before it; a transaction reads its own writes', async () => {
+    const before = await client.snapshot();
+    const txn = await client.begin();
+    txn.set(bytes('t/a'), bytes('1'));
+    txn.set(bytes('t/b'), bytes('2'));
+    txn.set(bytes('t/c'), bytes('3'));
+    txn.delete(bytes('t/c'));
+    assert.equal(text(await txn.get(bytes('t/a'))), '1');
+    assert.equal(await txn.get(bytes('t/c')), undefined);
+    assert.deepEqual((await txn.scan(bytes('t/'), bytes('t0'))).map((pair) => text(pair.key)), ['t/a', 't/b']);
+    const commitTs = await txn.commit();
+    assert.ok(commitTs > txn.startTs);
+
+    const later = await client.begin();
+    assert.equal(text(await later.get(bytes('t/a'))), '1');
+    assert.deepEqual((await later.batchGet([bytes('t/b'), bytes('t/a'), bytes('t/none')])).map((pair) => text(pair.value)), ['1', '2']);
+    later.set(bytes('t/b'), bytes('22'));
+    later.delete(bytes('t/a'));
+    later.set(bytes('t/d'), bytes('4'));
+    assert.deepEqual((await later.scan(bytes('t/'), bytes('t0'))).map((pair) => `${text(pair.key)}=${text(pair.value)}`), ['t/b=22', 't/d=4']);
+    later.rollback();
+    assert.equal(await before.get(bytes('t/a')), undefined, 'a snapshot from before the commit must not see it');
+    assert.throws(() => later.set(bytes('x'), bytes('y')), KvClientError);
+  });
+
+  test('two transactions writing one key: the one committing second gets a WriteConflictError and writes nothing', async () => {
+    const first = await client.begin();
+    const second = await client.begin();
+    first.set(bytes('conflict'), bytes('first'));
+    second.set(bytes('conflict'), bytes('second'));
+    second.set(bytes('conflict-other'), bytes('second'));
+    await first.commit();
+    await assert.rejects(second.commit(), WriteConflictError);
+    const reader = await client.begin();
+    assert.equal(text(await reader.get(bytes('conflict'))), 'first');
+    assert.equal(await reader.get(bytes('conflict-other')), undefined);
+  });
+
+  test('concurrent writers of one key: exactly one of them commits', async () => {
+    const writers = await Promise.all(Array.from({ length: 4 }, () => client.begin()));
+    writers.forEach((txn, index) => txn.set(bytes('race'), bytes(`w${index}`)));
+    const outcomes = await Promise.allSettled(writers.map((txn) => txn.commit()));
+    const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
+    assert.equal(winners.length, 1, JSON.stringify(outcomes.map((outcome) => outcome.status)));
+    for (const outcome of outcomes) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof WriteConflictError || outcome.reason instanceof KvClientError);
+    assert.equal(text(await (await client.begin()).get(bytes('race'))), `w${winners[0]}`);
+  });
+
+  test('a client that died after prewrite: its expired locks are rolled back by the next reader', async () => {
+    const old = await client.begin();
+    old.set(bytes('dead/1'), bytes('old1'));
+    old.set(bytes('dead/2'), bytes('old2'));
+    await old.commit();
+
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    const dying = await client.begin({ lockTtlMs: 300 });
+    dying.set(bytes('dead/1'), bytes('new1'));
+    dying.set(bytes('dead/2'), bytes('new2'));
+    await dying.commit();
+    clearFailpoints();
+
+    // The reader meets the locks, waits out their TTL, and then rolls the transaction back.
+    const reader = await client.begin();
+    assert.deepEqual((await reader.scan(bytes('dead/'), bytes('dead0'))).map((pair) => text(pair.value)), ['old1', 'old2']);
+    // And a writer can now take the keys.
+    const next = await client.begin();
+    next.set(bytes('dead/2'), bytes('after'));
+    await next.commit();
+    assert.equal(text(await (await client.begin()).get(bytes('dead/2'))), 'after');
+  });
+
+  test('a client that died after committing its primary: readers of a secondary roll it forward', async () => {
+    configureFailpoint('kv-client/txn/after-commit-primary', 'return');
+    const half = await client.begin();
+    half.set(bytes('half/1'), bytes('p'));
+    half.set(bytes('half/2'), bytes('s'));
+    await half.commit();
+    clearFailpoints();
+    const reader = await client.begin();
+    // half/2's lock is still there; its primary says committed.
+    assert.equal(text(await reader.get(bytes('half/2'))), 's');
+    assert.deepEqual((await reader.batchGet([bytes('half/1'), bytes('half/2')])).map((pair) => text(pair.value)), ['p', 's']);
+  });
+
+  test('transactions and snapshot scans stay exact across region splits made under them', async () => {
+    const keyOf = (index: number) => bytes(`split/${String(index).padStart(4, '0')}`);
+    const writes = Array.from({ length: 20 }, async (_, batch) => {
+      const txn = await client.begin();
+      for (let index = batch * 50; index < (batch + 1) * 50; index++) txn.set(keyOf(index), bytes(`v${index}`));
+      return txn.commit();
+    });
+    await sleep(5);
+    const regions = await client.splitRegions([200, 400, 600, 800].map(keyOf));
+    await Promise.all(writes);
+    assert.ok(regions.length >= 5);
+    const snapshot = await client.snapshot();
+    const all = await snapshot.scan(keyOf(0), keyOf(1_000));
+    assert.equal(all.length, 1_000);
+    all.forEach((pair, index) => assert.equal(text(pair.key), text(keyOf(index))));
+    const page = await snapshot.scan(keyOf(195), keyOf(1_000), { limit: 10 });
+    assert.deepEqual(page.map((pair) => text(pair.value)), Array.from({ length: 10 }, (_, index) => `v${195 + index}`));
+  });
+
+  test('bank transfers: concurrent transactions keep the total, and every snapshot sums to it', async () => {
+    const accounts = 10;
+    const initial = 1_000;
+    const account = (index: number) => bytes(`bank/${index}`);
+    const setup = await client.begin();
+    for (let index = 0; index < accounts; index++) setup.set(account(index), bytes(String(initial)));
+    await setup.commit();
+
+    const deadline = Date.now() + 3_000;
+    let transfers = 0;
+    let conflicts = 0;
+    const worker = async (seed: number) => {
+      let state = seed;
+      const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+      while (Date.now() < deadline) {
+        const from = Math.floor(random() * accounts);
+        const to = (from + 1 + Math.floor(random() * (accounts - 1))) % accounts;
+        const txn = await client.begin();
+        const balances = await txn.batchGet([account(from), account(to)]);
+        const balanceOf = (key: Uint8Array) => Number(text(balances.find((pair) => Buffer.compare(pair.key, key) === 0)?.value));
+        const amount = Math.floor(random() * 50);
+        txn.set(account(from), bytes(String(balanceOf(account(from)) - amount)));
+        txn.set(account(to), bytes(String(balanceOf(account(to)) + amount)));
+        try {
+          await txn.commit();
+          transfers++;
+        } catch (error) {
+          if (!(error instanceof WriteConflictError)) throw error;
+          conflicts++;
+        }
+      }
+    };
+    const checker = async () => {
+      let checks = 0;
+      while (Date.now() < deadline) {
+        const pairs = await (await client.snapshot()).scan(bytes('bank/'), bytes('bank0'));
+        assert.equal(pairs.length, accounts);
+        assert.equal(pairs.reduce((sum, pair) => sum + Number(text(pair.value)), 0), accounts * initial);
+        checks++;
+      }
+      return checks;
+    };
+    const [checks] = await Promise.all([checker(), ...Array.from({ length: 4 }, (_, index) => worker(index + 1))]);
+    assert.ok(transfers > 0 && checks > 0, `${transfers} transfers, ${conflicts} conflicts, ${checks} checks`);
+    const final = await (await client.snapshot()).scan(bytes('bank/'), bytes('bank0'));
+    assert.equal(final.reduce((sum, pair) => sum + Number(text(pair.value)), 0), accounts * initial);
+  });
+});
