@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawKvExample } from '../../examples/raw-kv.js';
+import { txnKvExample } from '../../examples/txn-kv.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 
-describe('examples/raw-kv.ts runs against a cluster', () => {
+describe('the examples run against a cluster', () => {
   let cluster: LocalCluster;
   before(async () => {
     cluster = await LocalCluster.start(3);
@@ -11,7 +12,7 @@ describe('examples/raw-kv.ts runs against a cluster', () => {
   });
   after(() => cluster?.stop());
 
-  test('it prints what each call did', async () => {
+  test('raw-kv.ts prints what each call did', async () => {
     const lines: string[] = [];
     await rawKvExample(cluster.pdEndpoint, (line) => lines.push(line));
     assert.deepEqual(lines.slice(0, 3), [
@@ -21,5 +22,11 @@ describe('examples/raw-kv.ts runs against a cluster', () => {
     ]);
     assert.match(lines[3]!, /^ttl session\/42 -> (59|60) s$/);
     assert.equal(lines[4], 'after deleteRange user/ -> 0 keys');
+  });
+
+  test('txn-kv.ts moves money in two racing transactions and keeps the total', async () => {
+    const lines: string[] = [];
+    await txnKvExample(cluster.pdEndpoint, (line) => lines.push(line));
+    assert.deepEqual(lines, ['alice=80, bob=70', 'total 150']);
   });
 });
