@@ -1,9 +1,11 @@
 import type * as metapb from '../../proto/gen/metapb.js';
 import { RegionClient, type RegionClientOptions } from './region-client.js';
-import { Committer, type CommitOptions } from './txn/committer.js';
+import { composeTimestamp, physicalMsOf } from '../../common/ids.js';
+import { Committer } from './txn/committer.js';
+import { type GcRound, runGcRound } from './txn/gc.js';
 import { LockResolver } from './txn/lock-resolver.js';
 import { Snapshot } from './txn/snapshot.js';
-import { Transaction } from './txn/transaction.js';
+import { Transaction, type TransactionOptions } from './txn/transaction.js';
 
 export interface TxnClientOptions extends RegionClientOptions {
   /** Told of failures in background work (committing secondaries, heartbeats, cleanup); they never reach the caller. */
@@ -31,10 +33,10 @@ export class TxnClient {
     return new TxnClient(await RegionClient.connect(pdEndpoints, options), options);
   }
 
-  /** Starts a transaction at a fresh timestamp. */
-  async begin(options: CommitOptions = {}): Promise<Transaction> {
+  /** Starts a transaction at a fresh timestamp (optimistic unless `pessimistic`). */
+  async begin(options: TransactionOptions = {}): Promise<Transaction> {
     const startTs = await this.client.pd.getTimestamp();
-    return new Transaction(new Snapshot(this.client, this.resolver, startTs), this.committer, options);
+    return new Transaction(new Snapshot(this.client, this.resolver, startTs), this.committer, { client: this.client, resolver: this.resolver }, options);
   }
 
   /** A read-only view at `ts` (a fresh timestamp when absent). */
@@ -45,6 +47,37 @@ export class TxnClient {
   /** Splits the regions holding these (transactional) keys at them; answers the regions made. */
   splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
     return this.client.splitRegions(splitKeys, { raw: false });
+  }
+
+  /**
+   * One garbage-collection round to `safePoint`: settles older locks, advances PD's safe
+   * point, and has every region drop the versions no read at or after it can see.
+   * Reads below the safe point are not possible afterwards.
+   */
+  gc(safePoint: bigint): Promise<GcRound> {
+    return runGcRound(this.client, this.resolver, safePoint);
+  }
+
+  /**
+   * Runs `gc` every `intervalMs` with the safe point `lifeTimeMs` behind now (TiDB's
+   * tikv_gc_life_time, 10 min by default). Returns a function that stops it.
+   */
+  startGcWorker(options: { intervalMs?: number; lifeTimeMs?: number; onError?: (error: unknown) => void } = {}): () => void {
+    const lifeTimeMs = BigInt(options.lifeTimeMs ?? 10 * 60_000);
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.client.pd
+        .getTimestamp()
+        .then((now) => this.gc(composeTimestamp(physicalMsOf(now) - lifeTimeMs, 0n)))
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(() => {
+          running = false;
+        });
+    }, options.intervalMs ?? 10 * 60_000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** A fresh timestamp from PD. */

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clearFailpoints, configureFailpoint } from '../../common/failpoint/index.js';
-import { KvClientError, WriteConflictError } from '../../kv/client/errors.js';
+import { DeadlockError, KvClientError, LockWaitTimeoutError, WriteConflictError } from '../../kv/client/errors.js';
 import { TxnClient } from '../../kv/client/txn-client.js';
 import { LocalCluster } from './local-cluster.js';
 
@@ -44,7 +44,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     later.delete(bytes('t/a'));
     later.set(bytes('t/d'), bytes('4'));
     assert.deepEqual((await later.scan(bytes('t/'), bytes('t0'))).map((pair) => `${text(pair.key)}=${text(pair.value)}`), ['t/b=22', 't/d=4']);
-    later.rollback();
+    await later.rollback();
     assert.equal(await before.get(bytes('t/a')), undefined, 'a snapshot from before the commit must not see it');
     assert.throws(() => later.set(bytes('x'), bytes('y')), KvClientError);
   });
@@ -108,6 +108,53 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.deepEqual((await reader.batchGet([bytes('half/1'), bytes('half/2')])).map((pair) => text(pair.value)), ['p', 's']);
   });
 
+  test('pessimistic: a second locker waits for the first, then proceeds and sees its commit', async () => {
+    const first = await client.begin({ pessimistic: true });
+    const second = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 10_000 });
+    assert.equal(await first.getForUpdate(bytes('p/counter')), undefined);
+    first.set(bytes('p/counter'), bytes('1'));
+    let secondHasLock = false;
+    const waiting = second.getForUpdate(bytes('p/counter')).then((value) => {
+      secondHasLock = true;
+      return value;
+    });
+    await sleep(300);
+    assert.equal(secondHasLock, false, 'the second transaction took a lock the first holds');
+    await first.commit();
+    // The lock is taken at a fresh timestamp, so the value read is the one just committed.
+    assert.equal(text(await waiting), '1');
+    second.set(bytes('p/counter'), bytes('2'));
+    await second.commit();
+    assert.equal(text(await (await client.begin()).get(bytes('p/counter'))), '2');
+  });
+
+  test('pessimistic: two transactions locking each other\'s keys: one gets DeadlockError, the other proceeds once it rolls back', async () => {
+    const one = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 10_000 });
+    const two = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 10_000 });
+    await one.lockKeys([bytes('p/a')]);
+    await two.lockKeys([bytes('p/b')]);
+    const oneWaits = one.lockKeys([bytes('p/b')]);
+    await sleep(200);
+    await assert.rejects(two.lockKeys([bytes('p/a')]), DeadlockError);
+    await two.rollback();
+    await oneWaits;
+    one.set(bytes('p/a'), bytes('a'));
+    one.set(bytes('p/b'), bytes('b'));
+    await one.commit();
+    assert.deepEqual((await (await client.begin()).batchGet([bytes('p/a'), bytes('p/b')])).map((pair) => text(pair.value)), ['a', 'b']);
+  });
+
+  test('pessimistic: a lock wait runs out with LockWaitTimeoutError; a rolled-back transaction leaves no locks', async () => {
+    const holder = await client.begin({ pessimistic: true });
+    await holder.lockKeys([bytes('p/held')]);
+    const impatient = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 200 });
+    await assert.rejects(impatient.lockKeys([bytes('p/held')]), LockWaitTimeoutError);
+    await holder.rollback();
+    const after = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 200 });
+    await after.lockKeys([bytes('p/held')]);
+    await after.rollback();
+  });
+
   test('transactions and snapshot scans stay exact across region splits made under them', async () => {
     const keyOf = (index: number) => bytes(`split/${String(index).padStart(4, '0')}`);
     const writes = Array.from({ length: 20 }, async (_, batch) => {
@@ -125,6 +172,45 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     all.forEach((pair, index) => assert.equal(text(pair.key), text(keyOf(index))));
     const page = await snapshot.scan(keyOf(195), keyOf(1_000), { limit: 10 });
     assert.deepEqual(page.map((pair) => text(pair.value)), Array.from({ length: 10 }, (_, index) => `v${195 + index}`));
+  });
+
+  test('a GC round settles older locks, advances PD\'s safe point, and keeps what reads at the safe point see', async () => {
+    for (const value of ['v1', 'v2']) {
+      const txn = await client.begin();
+      txn.set(bytes('gc/key'), bytes(value));
+      await txn.commit();
+    }
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    const abandoned = await client.begin({ lockTtlMs: 100 });
+    abandoned.set(bytes('gc/locked'), bytes('never'));
+    await abandoned.commit();
+    clearFailpoints();
+    await sleep(200);
+
+    const safePoint = await client.currentTimestamp();
+    const round = await client.gc(safePoint);
+    assert.equal(round.safePoint, safePoint);
+    assert.ok(round.regions >= 1);
+    assert.ok(round.locksResolved >= 1, 'the abandoned lock is settled before GC');
+    const atSafePoint = await client.snapshot(safePoint);
+    assert.equal(text(await atSafePoint.get(bytes('gc/key'))), 'v2');
+    assert.equal(await atSafePoint.get(bytes('gc/locked')), undefined);
+    // PD never moves the safe point back.
+    assert.equal((await client.gc(safePoint - 1_000n)).safePoint, safePoint);
+
+    // The worker runs rounds on its own, with the safe point its life time behind now.
+    const errors: unknown[] = [];
+    const stop = client.startGcWorker({ intervalMs: 50, lifeTimeMs: 0, onError: (error) => errors.push(error) });
+    try {
+      let current = safePoint;
+      for (let attempt = 0; attempt < 100 && current <= safePoint; attempt++) {
+        await sleep(50);
+        current = (await client.gc(0n)).safePoint;
+      }
+      assert.ok(current > safePoint, `the worker did not advance the safe point (errors: ${errors.map(String).join('; ')})`);
+    } finally {
+      stop();
+    }
   });
 
   test('bank transfers: concurrent transactions keep the total, and every snapshot sums to it', async () => {

@@ -2,6 +2,7 @@ import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import { failpoint } from '../../../common/failpoint/index.js';
 import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError } from '../errors.js';
+import { keyId } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import { classifyKeyError } from './key-errors.js';
 import type { LockResolver } from './lock-resolver.js';
@@ -10,11 +11,20 @@ export interface Mutation {
   readonly key: Uint8Array;
   /** undefined: delete the key. */
   readonly value: Uint8Array | undefined;
+  /** Only lock the key (a pessimistic lock on a key the transaction read but did not write). */
+  readonly lockOnly?: boolean;
 }
 
 export interface CommitOptions {
   /** How long a lock lives without a heartbeat before readers may roll the transaction back. */
   readonly lockTtlMs?: number;
+}
+
+/** What a pessimistic transaction adds to its commit: the keys it holds locks on, and its primary. */
+export interface PessimisticCommit {
+  readonly primary: Uint8Array;
+  readonly forUpdateTs: bigint;
+  readonly lockedKeys: ReadonlySet<string>;
 }
 
 /** The most mutations one transaction may carry (TiDB's default txn-entry limit is 300,000). */
@@ -36,7 +46,8 @@ export class Committer {
   ) {}
 
   /** Commits `mutations` (sorted, unique keys) of the transaction that started at `startTs`; returns the commit ts. */
-  async commit(startTs: bigint, mutations: readonly Mutation[], options: CommitOptions = {}): Promise<bigint> {
+  async commit(startTs: bigint, written: readonly Mutation[], options: CommitOptions = {}, pessimistic?: PessimisticCommit): Promise<bigint> {
+    const mutations = pessimistic === undefined ? written : withLockedKeys(written, pessimistic);
     if (mutations.length === 0) return startTs;
     if (mutations.length > maxTxnMutations) throw new TxnTooLargeError(`a transaction may write at most ${maxTxnMutations} keys, this one writes ${mutations.length}`);
     const primary = mutations[0]!.key;
@@ -44,7 +55,7 @@ export class Committer {
     const heartbeat = this.startHeartbeat(primary, startTs, lockTtlMs);
     try {
       try {
-        await this.prewrite(startTs, primary, mutations, lockTtlMs);
+        await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic);
       } catch (error) {
         void this.rollback(startTs, mutations.map((mutation) => mutation.key)).catch((cleanup: unknown) => this.onBackgroundError(cleanup));
         throw error;
@@ -62,7 +73,7 @@ export class Committer {
     }
   }
 
-  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number): Promise<void> {
+  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number, pessimistic: PessimisticCommit | undefined): Promise<void> {
     const backoffer = this.client.backoffer();
     await this.client.byRegion(
       mutations,
@@ -71,15 +82,19 @@ export class Committer {
       async (location, part, attemptBackoffer) => {
         const response = await this.client.sender.attempt(location, attemptBackoffer, 'prewrite', {
           mutations: part.map((mutation) =>
-            kvrpcpb.Mutation.create({ op: mutation.value === undefined ? kvrpcpb.Op.Del : kvrpcpb.Op.Put, key: Buffer.from(mutation.key), value: Buffer.from(mutation.value ?? new Uint8Array(0)) }),
+            kvrpcpb.Mutation.create({
+              op: mutation.lockOnly === true ? kvrpcpb.Op.Lock : mutation.value === undefined ? kvrpcpb.Op.Del : kvrpcpb.Op.Put,
+              key: Buffer.from(mutation.key),
+              value: Buffer.from(mutation.value ?? new Uint8Array(0)),
+            }),
           ),
           primaryLock: Buffer.from(primary),
           startVersion: startTs,
           lockTtl: BigInt(lockTtlMs),
           skipConstraintCheck: false,
-          isPessimisticLock: [],
+          isPessimisticLock: pessimistic === undefined ? [] : part.map((mutation) => pessimistic.lockedKeys.has(keyId(mutation.key))),
           txnSize: BigInt(mutations.length),
-          forUpdateTs: 0n,
+          forUpdateTs: pessimistic?.forUpdateTs ?? 0n,
           minCommitTs: 0n,
           useAsyncCommit: false,
           secondaries: [],
@@ -156,6 +171,22 @@ export class Committer {
     timer.unref();
     return timer;
   }
+}
+
+/**
+ * A pessimistic transaction's mutations: its primary first (locked only, if it was not
+ * written), then the rest in key order, with every locked but unwritten key as a lock-only
+ * mutation so prewrite turns its pessimistic lock into a regular one.
+ */
+function withLockedKeys(written: readonly Mutation[], pessimistic: PessimisticCommit): Mutation[] {
+  const byKey = new Map(written.map((mutation) => [keyId(mutation.key), mutation] as const));
+  for (const id of pessimistic.lockedKeys) {
+    if (!byKey.has(id)) byKey.set(id, { key: Buffer.from(id, 'latin1'), value: undefined, lockOnly: true });
+  }
+  const primaryId = keyId(pessimistic.primary);
+  const primary = byKey.get(primaryId) ?? { key: pessimistic.primary, value: undefined, lockOnly: true };
+  byKey.delete(primaryId);
+  return [primary, ...[...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key))];
 }
 
 /** client-go's rule: 3 s, and more for large transactions (up to 20 min). */

@@ -1,8 +1,34 @@
 import { compareBytes } from '../../../common/codec/bytes.js';
-import { KvClientError } from '../errors.js';
-import { keyId } from '../keys.js';
+import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
+import { KvClientError, WriteConflictError } from '../errors.js';
+import { keyId, uniqueKeys } from '../keys.js';
+import type { RegionClient } from '../region-client.js';
 import type { Committer, CommitOptions } from './committer.js';
+import type { LockResolver } from './lock-resolver.js';
+import { lockKeysPessimistically, releasePessimisticLocks } from './pessimistic-locks.js';
 import type { KvPair, Snapshot } from './snapshot.js';
+
+export interface TransactionOptions extends CommitOptions {
+  /**
+   * Pessimistic mode: `lockKeys` and `getForUpdate` lock keys as the transaction goes,
+   * waiting for other transactions' locks, so commit meets no write conflict on them.
+   */
+  readonly pessimistic?: boolean;
+  /** How long a pessimistic lock request waits for another transaction's lock (default: the store's, 1 s). */
+  readonly lockWaitTimeoutMs?: number;
+}
+
+/** The machinery a transaction uses besides its snapshot and committer. */
+export interface TransactionParts {
+  readonly client: RegionClient;
+  readonly resolver: LockResolver;
+}
+
+/** A write conflict on a pessimistic lock means a newer commit: lock again at a fresh timestamp, this many times at most. */
+const maxLockRetries = 32;
+
+/** A pessimistic lock's TTL; heartbeats renew it while the transaction runs (TiDB's managed lock TTL). */
+const defaultPessimisticLockTtlMs = 20_000;
 
 type TxnState = 'open' | 'committing' | 'committed' | 'rolled back';
 
@@ -19,11 +45,87 @@ export class Transaction {
   /** The commit timestamp once committed. */
   commitTs: bigint | undefined;
 
+  /** Pessimistic mode: the keys locked so far (by keyId), the primary, and the newest forUpdateTs used. */
+  private readonly locked = new Map<string, Uint8Array>();
+  private primary: Uint8Array | undefined;
+  private forUpdateTs = 0n;
+  private heartbeat: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly snapshot: Snapshot,
     private readonly committer: Committer,
-    private readonly options: CommitOptions = {},
+    private readonly parts: TransactionParts,
+    private readonly options: TransactionOptions = {},
   ) {}
+
+  get pessimistic(): boolean {
+    return this.options.pessimistic === true;
+  }
+
+  /**
+   * Pessimistic mode: locks `keys` now (waiting for other transactions' locks) and
+   * answers their newest committed values. Fails with DeadlockError when waiting would
+   * never end, LockWaitTimeoutError when the wait runs out.
+   */
+  async lockKeys(keys: readonly Uint8Array[]): Promise<Map<string, Uint8Array | undefined>> {
+    this.checkOpen();
+    if (!this.pessimistic) throw new KvClientError('lockKeys needs a pessimistic transaction (begin({ pessimistic: true }))');
+    const wanted = uniqueKeys(keys).sort(compareBytes);
+    if (wanted.length === 0) return new Map();
+    // The primary is locked first and alone: every other lock names it.
+    if (this.primary === undefined) {
+      const primary = wanted[0]!;
+      const values = await this.lock([primary], primary);
+      this.primary = primary;
+      this.keepAlive(primary);
+      const rest = await this.lock(wanted.slice(1), primary);
+      return new Map([...values, ...rest]);
+    }
+    return this.lock(wanted, this.primary);
+  }
+
+  /** Pessimistic mode: locks `key` and answers its newest committed value (SELECT ... FOR UPDATE). */
+  async getForUpdate(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const buffered = this.buffer.get(keyId(key));
+    const values = await this.lockKeys([key]);
+    if (buffered !== undefined) return buffered.value;
+    return values.get(keyId(key));
+  }
+
+  /** Heartbeats the primary's pessimistic lock until the transaction ends, so a long one never looks abandoned. */
+  private keepAlive(primary: Uint8Array): void {
+    const ttl = this.options.lockTtlMs ?? defaultPessimisticLockTtlMs;
+    const started = Date.now();
+    this.heartbeat = setInterval(() => {
+      this.parts.client
+        .toKey(encodeUserKey(primary), 'txnHeartBeat', { primaryLock: Buffer.from(primary), startVersion: this.startTs, adviseLockTtl: BigInt(Date.now() - started + ttl) })
+        .catch(() => undefined);
+    }, Math.max(50, Math.floor(ttl / 2)));
+    this.heartbeat.unref();
+  }
+
+  private async lock(keys: readonly Uint8Array[], primary: Uint8Array): Promise<Map<string, Uint8Array | undefined>> {
+    if (keys.length === 0) return new Map();
+    for (let attempt = 0; ; attempt++) {
+      const forUpdateTs = await this.parts.client.pd.getTimestamp();
+      try {
+        const values = await lockKeysPessimistically(this.parts.client, this.parts.resolver, {
+          startTs: this.startTs,
+          forUpdateTs,
+          primary,
+          keys,
+          isFirstLock: this.locked.size === 0,
+          waitTimeoutMs: BigInt(this.options.lockWaitTimeoutMs ?? 0),
+          lockTtlMs: this.options.lockTtlMs ?? defaultPessimisticLockTtlMs,
+        });
+        if (forUpdateTs > this.forUpdateTs) this.forUpdateTs = forUpdateTs;
+        for (const key of keys) this.locked.set(keyId(key), key);
+        return values;
+      } catch (error) {
+        if (!(error instanceof WriteConflictError) || attempt >= maxLockRetries) throw error;
+      }
+    }
+  }
 
   get startTs(): bigint {
     return this.snapshot.ts;
@@ -87,8 +189,10 @@ export class Transaction {
     this.checkOpen();
     this.state = 'committing';
     const mutations = [...this.buffer.values()].sort((a, b) => compareBytes(a.key, b.key));
+    clearInterval(this.heartbeat);
+    const pessimistic = this.primary === undefined ? undefined : { primary: this.primary, forUpdateTs: this.forUpdateTs, lockedKeys: new Set(this.locked.keys()) };
     try {
-      this.commitTs = await this.committer.commit(this.startTs, mutations, this.options);
+      this.commitTs = await this.committer.commit(this.startTs, mutations, this.options, pessimistic);
       this.state = 'committed';
       return this.commitTs;
     } catch (error) {
@@ -97,11 +201,15 @@ export class Transaction {
     }
   }
 
-  /** Drops the buffered writes; the transaction ends without writing anything. */
-  rollback(): void {
+  /** Drops the buffered writes and releases any pessimistic locks; nothing is written. */
+  async rollback(): Promise<void> {
     if (this.state === 'committed') throw new KvClientError('the transaction is already committed');
     this.state = 'rolled back';
+    clearInterval(this.heartbeat);
     this.buffer.clear();
+    const locked = [...this.locked.values()];
+    this.locked.clear();
+    await releasePessimisticLocks(this.parts.client, this.startTs, this.forUpdateTs, locked);
   }
 
   private checkOpen(): void {
