@@ -35,18 +35,18 @@ export interface PhaseResult {
   readonly meanBatch?: number;
 }
 
-const keyBytes = 16;
-const valueBytes = 256;
-const keyOf = (prefix: string, index: number): Buffer => Buffer.from(`${prefix}${String(index).padStart(keyBytes - prefix.length, '0')}`);
+export const keyBytes = 16;
+export const valueBytes = 256;
+export const keyOf = (prefix: string, index: number): Buffer => Buffer.from(`${prefix}${String(index).padStart(keyBytes - prefix.length, '0')}`);
 
-interface PhaseRun {
+export interface PhaseRun {
   readonly ops: number;
   readonly elapsed: number;
   /** Iterations every worker completed: keys `0 .. minIterations * concurrency` were all written. */
   readonly minIterations: number;
 }
 
-async function runPhase(concurrency: number, seconds: number, operation: (worker: number, iteration: number) => Promise<void>): Promise<PhaseRun> {
+export async function runPhase(concurrency: number, seconds: number, operation: (worker: number, iteration: number) => Promise<void>): Promise<PhaseRun> {
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   const iterations = Array.from({ length: concurrency }, () => 0);
@@ -63,9 +63,9 @@ async function runPhase(concurrency: number, seconds: number, operation: (worker
 }
 
 /** How many leading keys a put phase wrote for certain. */
-const keysWritten = (run: PhaseRun, concurrency: number, keyCount: number) => Math.min(run.minIterations * concurrency, keyCount);
+export const keysWritten = (run: PhaseRun, concurrency: number, keyCount: number) => Math.min(run.minIterations * concurrency, keyCount);
 
-async function measure(
+export async function measure(
   system: PhaseResult['system'],
   op: string,
   serverPids: readonly number[],
@@ -182,7 +182,7 @@ async function benchTideDb(concurrency: number, seconds: number, keyCount: numbe
   }
 }
 
-async function benchEtcd(concurrency: number, seconds: number, keyCount: number): Promise<PhaseResult[]> {
+export async function benchEtcd(concurrency: number, seconds: number, keyCount: number): Promise<PhaseResult[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tidedb-bench-etcd-'));
   const etcd = await startEtcdCluster(dataDir);
   const client = new EtcdKvClient(etcd.clientUrls[0]!);
