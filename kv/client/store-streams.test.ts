@@ -54,4 +54,13 @@ describe('StoreStreams: one multiplexed BatchCommands stream per store', () => {
     }
     await assert.rejects(client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: 3n } } }, 200), ClientClosedError);
   });
+
+  test('closing with a send not yet flushed fails that send and opens nothing on the closed channel', async () => {
+    const client = new StoreStreams();
+    const sent = client.send('127.0.0.1:1', { cmd: { $case: 'empty', value: { testId: 4n } } }, 10_000);
+    client.close();
+    await assert.rejects(sent, ClientClosedError);
+    // The flush scheduled by the send runs after close; it must not throw.
+    await new Promise((resolve) => setImmediate(resolve));
+  });
 });

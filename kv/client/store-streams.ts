@@ -20,6 +20,7 @@ class StoreStream {
   private pendingIds: bigint[] = [];
   private nextId = 1n;
   private flushScheduled = false;
+  private closed = false;
   /** Messages written and the requests they carried: requests ÷ messages is the batch size. */
   messages = 0;
   requests = 0;
@@ -45,6 +46,7 @@ class StoreStream {
   }
 
   close(): void {
+    this.closed = true;
     this.failAll(new ClientClosedError());
     this.stream?.end();
     this.stream = undefined;
@@ -76,7 +78,20 @@ class StoreStream {
   private flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
-    this.stream ??= this.open();
+    if (this.closed) {
+      // A flush scheduled before close: its requests were already failed.
+      this.pending = [];
+      this.pendingIds = [];
+      return;
+    }
+    try {
+      this.stream ??= this.open();
+    } catch (error) {
+      this.pending = [];
+      this.pendingIds = [];
+      this.failAll(new StoreUnreachableError(this.address, error instanceof Error ? error.message : String(error)));
+      return;
+    }
     this.messages++;
     this.requests += this.pending.length;
     this.stream.write({ requests: this.pending, requestIds: this.pendingIds });
