@@ -151,6 +151,19 @@ export class PdServer implements PdServiceBackend {
           if (!coordinator.setSchedulerEnabled(name, enabled)) throw new HttpError(404, `no scheduler named ${name}`);
           return { schedulers: coordinator.schedulers() };
         },
+        // {"name": "transfer-leader", "regionId": "2", "toStoreId": "4"}: move a region's leader by hand.
+        '/pd/api/v1/operators': (body) => {
+          const { name, regionId, toStoreId } = (body ?? {}) as { name?: unknown; regionId?: unknown; toStoreId?: unknown };
+          const isId = (value: unknown) => (typeof value === 'string' && /^\d+$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
+          if (name !== 'transfer-leader' || !isId(regionId) || !isId(toStoreId)) {
+            throw new HttpError(400, 'expected {"name": "transfer-leader", "regionId": string, "toStoreId": string}');
+          }
+          const coordinator = this.requireLeader(this.coordinator);
+          const cluster = this.requireLeader(this.leader?.cluster);
+          const result = coordinator.transferLeader(cluster.view(), BigInt(regionId as string | number), BigInt(toStoreId as string | number));
+          if (!result.added) throw new HttpError(409, result.reason);
+          return { operator: result.operator.summary() };
+        },
         // {"storeId": "4", "state": "Offline"}: drain a store (Offline), bring it back (Up),
         // or retire an empty one (Tombstone).
         '/pd/api/v1/stores/state': async (body) => {

@@ -5,7 +5,8 @@ import { balanceRegionScheduler } from './balance-region.js';
 import { compareBigints } from './compare.js';
 import { scheduleLimits } from './limits.js';
 import { checkMerge } from './merge-checker.js';
-import type { Operator } from './operator.js';
+import { type Operator, OperatorPriority } from './operator.js';
+import { createTransferLeaderOperator } from './operator-builder.js';
 import type { OperatorController } from './operator-controller.js';
 import { checkReplicas } from './replica-checker.js';
 import { createScheduleContext, type AllocPeerId } from './schedule-context.js';
@@ -76,6 +77,24 @@ export class Coordinator {
     if (enabled) this.disabledSchedulers.delete(name);
     else this.disabledSchedulers.add(name);
     return true;
+  }
+
+  /**
+   * An operator asked for by hand (the HTTP API): move the region's leadership to its
+   * voter on `toStoreId`. Answers why not, when it cannot be added.
+   */
+  transferLeader(view: ClusterView, regionId: bigint, toStoreId: bigint): { readonly added: true; readonly operator: Operator } | { readonly added: false; readonly reason: string } {
+    const region = view.getRegion(regionId);
+    if (region === undefined) return { added: false, reason: `no region ${regionId}` };
+    const target = region.meta.peers.find((peer) => peer.storeId === toStoreId);
+    if (target === undefined || target.role !== 0) return { added: false, reason: `region ${regionId} has no voter on store ${toStoreId}` };
+    const from = region.leader?.storeId;
+    if (from === undefined) return { added: false, reason: `region ${regionId} has no known leader` };
+    if (from === toStoreId) return { added: false, reason: `store ${toStoreId} already leads region ${regionId}` };
+    const context = createScheduleContext(view, this.controller, this.allocPeerId);
+    const operator = createTransferLeaderOperator(context, region, from, toStoreId, { kind: 'leader', description: 'admin-transfer-leader', priority: OperatorPriority.high });
+    if (!this.controller.addOperator(operator, view.nowMs).added) return { added: false, reason: `region ${regionId} has an operator in flight` };
+    return { added: true, operator };
   }
 
   /** One scheduling round over the snapshot; returns the operators it added to the controller. */
