@@ -116,8 +116,11 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
         | { writtenBytes: string; writtenKeys: string; approximateKeys: string; downPeers: Array<{ id: string }>; pendingPeers: Array<{ id: string }> }
         | undefined;
     };
+    // Time-boxed generously: on a loaded machine elections with 20 ms ticks come often, and a
+    // new leader starts every peer's silence afresh.
     const until = async <T>(what: string, probe: (json: NonNullable<Awaited<ReturnType<typeof regionJson>>>) => T | undefined): Promise<T> => {
-      for (let attempt = 0; attempt < 300; attempt++) {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
         const json = await regionJson();
         const value = json === undefined ? undefined : probe(json);
         if (value !== undefined) return value;
