@@ -116,6 +116,11 @@ export class RegionRequestSender {
       await backoffer.backoff('serverBusy', error);
       return;
     }
+    if (error.maxTimestampNotSynced !== undefined) {
+      // A new leader is fetching a timestamp from PD: moments.
+      await backoffer.backoff('regionMiss', error);
+      return;
+    }
     if (error.staleCommand !== undefined) {
       await backoffer.backoff('staleCommand', error);
       return;

@@ -104,6 +104,7 @@ export class StoreNode {
         raw: new RaftRawKv(this.store, this.engine),
         metrics: registry,
         lockManager: this.lockManager,
+        timestamp: () => this.pd!.getTimestamp(),
         split: async (regionId, epoch, keys) => {
           const worker = this.worker;
           if (worker === undefined) throw new Error('the store has not joined the cluster yet');

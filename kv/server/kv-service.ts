@@ -24,6 +24,8 @@ export interface KvServiceOptions {
   readonly clock?: RawClock;
   /** Where request metrics go (tidedb_kv_requests_total, tidedb_kv_request_duration_seconds). */
   readonly metrics?: MetricsRegistry;
+  /** PD's TSO: a new leader syncs its max ts from it before async-commit or 1PC prewrites. */
+  readonly timestamp?: () => Promise<bigint>;
   /** Pessimistic lock waits and deadlock detection; a store-local one when absent. */
   readonly lockManager?: LockManager;
   /** Splits a region at routing keys through PD (the SplitRegion RPC); unsupported when absent. */
@@ -38,7 +40,7 @@ export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServic
   kv.lockReleaseListeners.add((lockKeys) => lockManager.waiters.released(lockKeys));
   const raw = options.raw ?? new RaftRawKv(store, kv.mvcc.engine, options.clock === undefined ? {} : { clock: options.clock });
   return {
-    ...createTxnHandlers(store, kv, lockManager),
+    ...createTxnHandlers(store, kv, lockManager, options.timestamp),
     ...createRawHandlers(store, raw),
     // The DAG executor arrives in a later issue; until then the answer says so explicitly.
     coprocessor: async () => coprocessorpb.Response.create({ otherError: coprocessorUnsupported }),

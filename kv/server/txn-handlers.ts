@@ -17,6 +17,7 @@ import type { RaftStore } from '../raftstore/raft-store.js';
 import { InvalidRequestError, KeyErrors, keyErrorListFields, keyErrorToProto, lockInfoToProto, singleKeyErrorFields, stringErrorFields } from './kv-errors.js';
 import { guarded, type KvHandlers } from './kv-handlers.js';
 import type { LockManager } from './lock-manager/lock-manager.js';
+import { MaxTsSync } from './max-ts-sync.js';
 import { resolveLockBatchKeys, scanMaxLimit } from './limits.js';
 import {
   checkTxnKeysInRegion,
@@ -129,8 +130,14 @@ async function withLockWaits<T>(kv: RaftKv, lockManager: LockManager, wait: { st
   }
 }
 
-export function createTxnHandlers(store: RaftStore, kv: RaftKv, lockManager: LockManager): Pick<KvHandlers, TxnCommandName> {
+/**
+ * The transactional commands. With `timestamp` (PD's TSO), async-commit and 1PC
+ * prewrites wait for the leader's max ts to be synced (see MaxTsSync); without it
+ * (stores with no PD, in tests) they trust the local max ts.
+ */
+export function createTxnHandlers(store: RaftStore, kv: RaftKv, lockManager: LockManager, timestamp?: () => Promise<bigint>): Pick<KvHandlers, TxnCommandName> {
   const concurrency = kv.mvcc.concurrency;
+  const maxTsSync = timestamp === undefined ? undefined : new MaxTsSync(store, concurrency, timestamp);
 
   /** Resolves every lock of txn `startTs` in the region, a bounded batch at a time. */
   async function resolveRegionLocks(context: RegionContext, startTs: Timestamp, commitTs: Timestamp): Promise<void> {
@@ -227,6 +234,7 @@ export function createTxnHandlers(store: RaftStore, kv: RaftKv, lockManager: Loc
         // Async commit and 1PC choose their commit ts from the store's max read ts; their keys
         // stay in the memory lock table until the write has applied (see ConcurrencyManager).
         const usesMaxTs = props.useAsyncCommit || props.tryOnePc;
+        if (usesMaxTs) maxTsSync?.check(context.regionId);
         const held: { guard?: MemoryLockGuard } = {};
         try {
           const result = await kv.write(context, keys, async (reader, txn) => {

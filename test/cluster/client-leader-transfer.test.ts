@@ -75,6 +75,23 @@ describe('the client across leader transfers ordered through PD\'s operator API'
       }
     })();
 
+    // Read-modify-write increments of one counter, committed in one phase (one region):
+    // after each leader change the new leader must sync its max ts before committing them.
+    let increments = 0;
+    const counter = (async () => {
+      while (running) {
+        const transaction = await txn.begin();
+        const current = Number(text(await transaction.get(bytes('counter'))) ?? '0');
+        transaction.set(bytes('counter'), bytes(String(current + 1)));
+        try {
+          await transaction.commit();
+          increments++;
+        } catch (error) {
+          if (!(error instanceof WriteConflictError)) throw error;
+        }
+      }
+    })();
+
     let transfers = 0;
     let moved = 0;
     for (let round = 0; round < 4; round++) {
@@ -92,8 +109,8 @@ describe('the client across leader transfers ordered through PD\'s operator API'
       moved += before.filter((region) => after.get(region.id) !== undefined && after.get(region.id) !== region.leader?.storeId).length;
     }
     running = false;
-    await Promise.all([rawWriter, txnWriter]);
-    t.diagnostic(`${transfers} transfers ordered, ${moved} leader moves seen; ${acknowledged.length} raw puts and ${committed.length} transactions acknowledged`);
+    await Promise.all([rawWriter, txnWriter, counter]);
+    t.diagnostic(`${transfers} transfers ordered, ${moved} leader moves seen; ${acknowledged.length} raw puts, ${committed.length} transactions and ${increments} one-phase increments acknowledged`);
     assert.ok(transfers >= 4, `${transfers} transfers ordered`);
     assert.ok(moved >= 4, `only ${moved} leader moves happened`);
     assert.ok(acknowledged.length > 0 && committed.length > 0);
@@ -106,5 +123,7 @@ describe('the client across leader transfers ordered through PD\'s operator API'
       assert.equal(pairs.get(`txn/a${index}`), index, `txn ${index} lost its first key`);
       assert.equal(pairs.get(`txn/z${index}`), index, `txn ${index} lost its second key`);
     }
+    assert.ok(increments > 0);
+    assert.equal(text(await snapshot.get(bytes('counter'))), String(increments), 'an acknowledged increment was lost');
   });
 });

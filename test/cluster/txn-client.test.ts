@@ -49,9 +49,12 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.throws(() => later.set(bytes('x'), bytes('y')), KvClientError);
   });
 
-  test('two transactions writing one key: the one committing second gets a WriteConflictError and writes nothing', async () => {
-    const first = await client.begin();
-    const second = await client.begin();
+  test('two transactions writing one key (two-phase): the one committing second gets a WriteConflictError and writes nothing', async () => {
+    // A one-phase commit may take a commit ts below a later-started blind writer's start
+    // ts (no read saw the key), which orders the two without a conflict; 2PC takes its
+    // commit ts from PD after the prewrite, so the second writer always conflicts.
+    const first = await client.begin({ onePc: false });
+    const second = await client.begin({ onePc: false });
     first.set(bytes('conflict'), bytes('first'));
     second.set(bytes('conflict'), bytes('second'));
     second.set(bytes('conflict-other'), bytes('second'));
@@ -62,8 +65,11 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.equal(await reader.get(bytes('conflict-other')), undefined);
   });
 
-  test('concurrent writers of one key: exactly one of them commits', async () => {
+  test('concurrent read-modify-write transactions on one key (one-phase commits on): exactly one of them commits', async () => {
     const writers = await Promise.all(Array.from({ length: 4 }, () => client.begin()));
+    // Each reads the key first: the store's max read ts then lies past every start ts,
+    // so whichever commits first does so above them all and the others conflict.
+    for (const txn of writers) await txn.get(bytes('race'));
     writers.forEach((txn, index) => txn.set(bytes('race'), bytes(`w${index}`)));
     const outcomes = await Promise.allSettled(writers.map((txn) => txn.commit()));
     const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
@@ -79,7 +85,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     await old.commit();
 
     configureFailpoint('kv-client/txn/after-prewrite', 'return');
-    const dying = await client.begin({ lockTtlMs: 300 });
+    const dying = await client.begin({ lockTtlMs: 300, onePc: false });
     dying.set(bytes('dead/1'), bytes('new1'));
     dying.set(bytes('dead/2'), bytes('new2'));
     await dying.commit();
@@ -97,7 +103,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
 
   test('a client that died after committing its primary: readers of a secondary roll it forward', async () => {
     configureFailpoint('kv-client/txn/after-commit-primary', 'return');
-    const half = await client.begin();
+    const half = await client.begin({ onePc: false });
     half.set(bytes('half/1'), bytes('p'));
     half.set(bytes('half/2'), bytes('s'));
     await half.commit();
@@ -106,6 +112,30 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     // half/2's lock is still there; its primary says committed.
     assert.equal(text(await reader.get(bytes('half/2'))), 's');
     assert.deepEqual((await reader.batchGet([bytes('half/1'), bytes('half/2')])).map((pair) => text(pair.value)), ['p', 's']);
+  });
+
+  test('one-phase commit: keys in one region commit in the prewrite itself; keys across regions take both phases', async () => {
+    await client.splitRegions([bytes('onepc/m')]);
+    // Armed, this failpoint stops a commit after its prewrite: a one-phase commit never gets there.
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    try {
+      const single = await client.begin();
+      single.set(bytes('onepc/a'), bytes('1'));
+      single.set(bytes('onepc/b'), bytes('2'));
+      const commitTs = await single.commit();
+      assert.ok(commitTs > single.startTs, 'committed in one phase, with its own commit ts');
+
+      const spread = await client.begin({ lockTtlMs: 200 });
+      spread.set(bytes('onepc/c'), bytes('3'));
+      spread.set(bytes('onepc/z'), bytes('4'));
+      assert.equal(await spread.commit(), 0n, 'two regions: prewrite only, then the failpoint');
+    } finally {
+      clearFailpoints();
+    }
+    const reader = await client.begin();
+    assert.deepEqual((await reader.batchGet([bytes('onepc/a'), bytes('onepc/b')])).map((pair) => text(pair.value)), ['1', '2']);
+    // The two-region transaction never committed its primary: once its locks expire, readers roll it back.
+    assert.equal(await reader.get(bytes('onepc/z')), undefined);
   });
 
   test('pessimistic: a second locker waits for the first, then proceeds and sees its commit', async () => {
@@ -181,7 +211,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
       await txn.commit();
     }
     configureFailpoint('kv-client/txn/after-prewrite', 'return');
-    const abandoned = await client.begin({ lockTtlMs: 100 });
+    const abandoned = await client.begin({ lockTtlMs: 100, onePc: false });
     abandoned.set(bytes('gc/locked'), bytes('never'));
     await abandoned.commit();
     clearFailpoints();

@@ -18,6 +18,12 @@ export interface Mutation {
 export interface CommitOptions {
   /** How long a lock lives without a heartbeat before readers may roll the transaction back. */
   readonly lockTtlMs?: number;
+  /**
+   * One-phase commit: a transaction whose keys all go in one prewrite request (one
+   * region) commits in that request, at a ts the store derives from its max read ts.
+   * On by default; optimistic transactions only.
+   */
+  readonly onePc?: boolean;
 }
 
 /** What a pessimistic transaction adds to its commit: the keys it holds locks on, and its primary. */
@@ -54,12 +60,15 @@ export class Committer {
     const lockTtlMs = options.lockTtlMs ?? defaultLockTtlMs(mutations.length);
     const heartbeat = this.startHeartbeat(primary, startTs, lockTtlMs);
     try {
+      let onePcCommitTs = 0n;
       try {
-        await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic);
+        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined);
       } catch (error) {
         void this.rollback(startTs, mutations.map((mutation) => mutation.key)).catch((cleanup: unknown) => this.onBackgroundError(cleanup));
         throw error;
       }
+      // Committed in the prewrite itself: nothing is locked, nothing left to do.
+      if (onePcCommitTs > 0n) return onePcCommitTs;
       // A client that dies here leaves every key locked: readers settle them from the primary.
       if (failpoint('kv-client/txn/after-prewrite') !== undefined) return 0n;
       const commitTs = await this.client.pd.getTimestamp();
@@ -73,8 +82,10 @@ export class Committer {
     }
   }
 
-  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number, pessimistic: PessimisticCommit | undefined): Promise<void> {
+  /** Prewrites every mutation; answers the commit ts when the store committed them in one phase, else 0. */
+  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number, pessimistic: PessimisticCommit | undefined, onePc: boolean): Promise<bigint> {
     const backoffer = this.client.backoffer();
+    let onePcCommitTs = 0n;
     await this.client.byRegion(
       mutations,
       (mutation) => encodeUserKey(mutation.key),
@@ -98,11 +109,15 @@ export class Committer {
           minCommitTs: 0n,
           useAsyncCommit: false,
           secondaries: [],
-          tryOnePc: false,
+          // Only a request holding every mutation may commit them all at once.
+          tryOnePc: onePc && part.length === mutations.length,
           maxCommitTs: 0n,
         });
         if (response === undefined) return undefined;
-        if (response.errors.length === 0) return response;
+        if (response.errors.length === 0) {
+          if (response.onePcCommitTs > 0n) onePcCommitTs = response.onePcCommitTs;
+          return response;
+        }
         const locks: kvrpcpb.LockInfo[] = [];
         for (const error of response.errors) {
           const kind = classifyKeyError(error);
@@ -116,6 +131,7 @@ export class Committer {
       },
       backoffer,
     );
+    return onePcCommitTs;
   }
 
   private async commitPrimary(startTs: bigint, primary: Uint8Array, commitTs: bigint): Promise<void> {
