@@ -33,11 +33,19 @@ export class RegionRequestSender {
   ) {}
 
   /** One attempt: the answer, or undefined when the routing changed and the caller must plan this part again. */
-  async attempt<C extends RegionCommand>(location: RegionLocation, backoffer: Backoffer, command: C, request: Omit<RequestOf<C>, 'context'>, extraContext: Partial<kvrpcpb.Context> = {}): Promise<ResponseOf<C> | undefined> {
+  async attempt<C extends RegionCommand>(
+    location: RegionLocation,
+    backoffer: Backoffer,
+    command: C,
+    request: Omit<RequestOf<C>, 'context'>,
+    extraContext: Partial<kvrpcpb.Context> = {},
+    /** For requests the store may hold on purpose (a pessimistic lock waiting for another). */
+    timeoutMs: number = this.timeoutMs,
+  ): Promise<ResponseOf<C> | undefined> {
     const context = kvrpcpb.Context.create({ ...extraContext, regionId: location.region.id, ...(location.region.regionEpoch === undefined ? {} : { regionEpoch: location.region.regionEpoch }), peer: location.peer });
     let answer: StoreResponse;
     try {
-      answer = await this.streams.send(location.address, { cmd: { $case: command, value: { ...request, context } } as unknown as RequestCmd }, this.timeoutMs);
+      answer = await this.streams.send(location.address, { cmd: { $case: command, value: { ...request, context } } as unknown as RequestCmd }, timeoutMs);
     } catch (error) {
       if (!(error instanceof StoreUnreachableError)) throw error;
       // The store may be down: try the region's next peer, and look the store up again.

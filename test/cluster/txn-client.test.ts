@@ -174,6 +174,23 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.deepEqual((await (await client.begin()).batchGet([bytes('p/a'), bytes('p/b')])).map((pair) => text(pair.value)), ['a', 'b']);
   });
 
+  test('pessimistic: a lock wait longer than the client\'s request timeout is still answered, not retried as a dead store', async () => {
+    // A small backoff budget too: treating the wait as a dead store would spend it in retries.
+    const quick = await TxnClient.connect(cluster.pdEndpoint, { requestTimeoutMs: 500, budgetMs: 300 });
+    try {
+      const holder = await client.begin({ pessimistic: true });
+      await holder.lockKeys([bytes('p/long')]);
+      const waiter = await quick.begin({ pessimistic: true, lockWaitTimeoutMs: 5_000 });
+      const waited = waiter.lockKeys([bytes('p/long')]);
+      await sleep(3_000);
+      await holder.rollback();
+      await waited;
+      await waiter.rollback();
+    } finally {
+      quick.close();
+    }
+  });
+
   test('pessimistic: a lock wait runs out with LockWaitTimeoutError; a rolled-back transaction leaves no locks', async () => {
     const holder = await client.begin({ pessimistic: true });
     await holder.lockKeys([bytes('p/held')]);

@@ -43,7 +43,7 @@ export async function lockKeysPessimistically(client: RegionClient, resolver: Lo
         waitTimeoutMs: request.waitTimeoutMs,
         returnValues: true,
         minCommitTs: 0n,
-      });
+      }, {}, requestTimeoutMs(request.waitTimeoutMs));
       if (response === undefined) return undefined;
       if (response.errors.length > 0) {
         const locks: kvrpcpb.LockInfo[] = [];
@@ -61,6 +61,12 @@ export async function lockKeysPessimistically(client: RegionClient, resolver: Lo
     },
   );
   return values;
+}
+
+/** The store holds a lock request up to its wait (capped at 60 s; 0 means its 1 s default): wait longer than that for the answer. */
+function requestTimeoutMs(waitTimeoutMs: bigint): number {
+  const wait = waitTimeoutMs <= 0n ? 1_000 : Math.min(Number(waitTimeoutMs), 60_000);
+  return Math.max(10_000, wait + 5_000);
 }
 
 /** Releases pessimistic locks a transaction took and will not commit (KvPessimisticRollback). */
