@@ -22,13 +22,16 @@ export class TestStores {
   private readonly maxPendingProposals: number | undefined;
 
   private readonly raftLogGcCountLimitEntries: number | undefined;
+  /** 20 ms by default: elections in a fraction of a second keep tests short. */
+  private readonly tickIntervalMs: number;
 
   constructor(
     storeIds: readonly bigint[],
     random: SeededRandom,
-    options: { raftLogGcThresholdEntries?: number; raftLogGcCountLimitEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry>; maxPendingProposals?: number } = {},
+    options: { raftLogGcThresholdEntries?: number; raftLogGcCountLimitEntries?: number; metrics?: ReadonlyMap<bigint, MetricsRegistry>; maxPendingProposals?: number; tickIntervalMs?: number } = {},
   ) {
     this.random = random;
+    this.tickIntervalMs = options.tickIntervalMs ?? 20;
     this.raftLogGcCountLimitEntries = options.raftLogGcCountLimitEntries;
     this.maxPendingProposals = options.maxPendingProposals;
     this.raftLogGcThresholdEntries = options.raftLogGcThresholdEntries ?? 1024;
@@ -65,7 +68,7 @@ export class TestStores {
       engine: this.engines.get(storeId)!,
       transport: this.transport(storeId),
       random: () => this.random.nextFloat(),
-      tickIntervalMs: 20,
+      tickIntervalMs: this.tickIntervalMs,
       electionTicks: 10,
       heartbeatTicks: 2,
       raftLogGcThresholdEntries: this.raftLogGcThresholdEntries,

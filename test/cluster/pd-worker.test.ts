@@ -100,7 +100,9 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     const region = { ...initialRegion(7n, peers), regionEpoch: { confVer: 3n, version: 1n } };
     for (const id of [2n, 3n, 4n]) await client.putStore(storeMeta(id));
 
-    const cluster = new TestStores([1n, 2n, 3n, 4n], new SeededRandom(33));
+    // Slower ticks than usual (a 1 s election timeout): a down peer shows only after the
+    // leader has been stable for peerDownAfterMs, which a loaded machine must not prevent.
+    const cluster = new TestStores([1n, 2n, 3n, 4n], new SeededRandom(33), { tickIntervalMs: 100 });
     cleanups.push(() => cluster.stopAll());
     for (const id of [1n, 2n, 3n, 4n]) {
       const store = cluster.start(id);
@@ -120,13 +122,15 @@ describe('stores report to a real tide-pd and carry out its operators', () => {
     // new leader starts every peer's silence afresh.
     const until = async <T>(what: string, probe: (json: NonNullable<Awaited<ReturnType<typeof regionJson>>>) => T | undefined): Promise<T> => {
       const deadline = Date.now() + 30_000;
+      let last: unknown;
       while (Date.now() < deadline) {
         const json = await regionJson();
+        last = json;
         const value = json === undefined ? undefined : probe(json);
         if (value !== undefined) return value;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      throw new Error(`timed out waiting for PD to show ${what}`);
+      throw new Error(`timed out waiting for PD to show ${what}; PD's last view: ${JSON.stringify(last)}`);
     };
     const header = () => ({ regionId: 7n, regionEpoch: leader.peer(7n)!.region.regionEpoch!, term: 0n, syncLog: true, readQuorum: false, uuid: Buffer.alloc(0) });
 
