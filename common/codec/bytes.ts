@@ -160,3 +160,41 @@ export function keyAfter(key: Uint8Array): Uint8Array {
   out.set(key);
   return out;
 }
+
+/**
+ * The smallest byte string whose memcomparable encoding sorts at or after `boundary`,
+ * for any boundary bytes (a region may be split at a raw key that is no encoding). So
+ * `encode(k) >= boundary` exactly when `k >= smallestDecodedAtOrAfter(boundary)`.
+ */
+export function smallestDecodedAtOrAfter(boundary: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let offset = 0;
+  for (;;) {
+    const rest = boundary.subarray(offset);
+    if (rest.length <= groupSizeBytes) {
+      // No marker to compare with: the rest, padded with zeros, is matched by the rest
+      // without its trailing zeros, and the longer encoding sorts after.
+      let end = rest.length;
+      while (end > 0 && rest[end - 1] === pad) end--;
+      out.push(...rest.subarray(0, end));
+      return Uint8Array.from(out);
+    }
+    const data = rest.subarray(0, groupSizeBytes);
+    const groupMarker = rest[groupSizeBytes]!;
+    // Shortest final group with this data: its bytes past `length` must be padding.
+    let shortest = groupSizeBytes;
+    while (shortest > 0 && data[shortest - 1] === pad) shortest--;
+    for (let length = shortest; length < groupSizeBytes; length++) {
+      const finalMarker = marker - (groupSizeBytes - length);
+      if (finalMarker > groupMarker || (finalMarker === groupMarker && rest.length === groupSizeBytes + 1)) {
+        out.push(...data.subarray(0, length));
+        return Uint8Array.from(out);
+      }
+    }
+    // A full group (marker 0xFF) of this data: past any smaller marker, or equal and
+    // then decided by what follows.
+    out.push(...data);
+    if (groupMarker < marker) return Uint8Array.from(out);
+    offset += groupSizeBytes + 1;
+  }
+}

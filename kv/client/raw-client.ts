@@ -76,6 +76,7 @@ export class RawClient {
     keys.forEach(checkKey);
     const parts = await this.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
       const response = await this.sender.attempt(location, backoffer, 'rawBatchGet', { keys: part.map((key) => Buffer.from(key)), cf: '' });
+      if (response !== undefined) throwIfPairError(response.pairs);
       return response?.pairs;
     });
     return parts.flat().map((pair) => ({ key: pair.key, value: pair.value })).sort((a, b) => compareBytes(a.key, b.key));
@@ -131,6 +132,7 @@ export class RawClient {
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
       const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(to), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
       if (response === undefined) continue;
+      throwIfPairError(response.kvs);
       for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
       const last = response.kvs[response.kvs.length - 1];
       // A full answer may have left keys in this region: go on right after the last one.
@@ -159,6 +161,7 @@ export class RawClient {
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
       const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(upper), endKey: Buffer.from(lower), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: true });
       if (response === undefined) continue;
+      throwIfPairError(response.kvs);
       for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
       const last = response.kvs[response.kvs.length - 1];
       if (response.kvs.length === asked && last !== undefined) {
@@ -253,6 +256,12 @@ function ttlOf(ttlSeconds: number | undefined): bigint {
   if (ttlSeconds === undefined || ttlSeconds === 0) return 0n;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) throw new KvClientError(`a TTL is a whole number of seconds, got ${ttlSeconds}`);
   return BigInt(ttlSeconds);
+}
+
+/** A store reports a failed read as a pair carrying an error (and no key): never data. */
+function throwIfPairError(pairs: ReadonlyArray<{ readonly error?: { readonly abort: string } | undefined }>): void {
+  const failed = pairs.find((pair) => pair.error !== undefined);
+  if (failed !== undefined) throw new KvServerError(failed.error!.abort || 'the store failed the read');
 }
 
 function throwIfError(error: string): void {

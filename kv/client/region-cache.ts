@@ -43,8 +43,10 @@ export class RegionCache {
       if (cached !== undefined) {
         const location = await this.locationOf(cached, backoffer);
         if (location !== undefined) return location;
+        // Its peer's store is gone or unknown: ask PD afresh next time.
+        this.invalidate(cached.region.id);
       }
-      await backoffer.backoff('regionMiss', `no region with a leader for key ${Buffer.from(key).toString('hex')}`);
+      await backoffer.backoff('regionMiss', `no region with a reachable peer for key ${Buffer.from(key).toString('hex')}`);
     }
   }
 

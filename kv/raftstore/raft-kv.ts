@@ -2,11 +2,12 @@ import type * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import type { Timestamp } from '../../common/ids.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
+import { smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
 import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { gcRange, type GcStats } from '../mvcc/actions/gc.js';
 import { LatchedMvccStore } from '../mvcc/latched-store.js';
 import type { MvccTxn } from '../mvcc/mvcc-txn.js';
-import { decodeUserKey, type MvccReader } from '../mvcc/reader.js';
+import type { MvccReader } from '../mvcc/reader.js';
 import { MvccStore } from '../mvcc/store.js';
 import type { RaftStore } from './raft-store.js';
 import { RegionError, regionNotFoundError } from './region-errors.js';
@@ -69,8 +70,9 @@ export class RaftKv {
     const region = this.store.peer(context.regionId)?.region;
     if (region === undefined) throw new RegionError(regionNotFoundError(context.regionId));
     // Region boundaries are encoded user keys; the GC range is in user keys.
-    const start = region.startKey.length === 0 ? new Uint8Array(0) : decodeUserKey(region.startKey);
-    const end = region.endKey.length === 0 ? new Uint8Array(0) : decodeUserKey(region.endKey);
+    // A bound may be a raw-key split (no encoded user key): take the user keys encoded inside.
+    const start = smallestDecodedAtOrAfter(region.startKey);
+    const end = region.endKey.length === 0 ? new Uint8Array(0) : smallestDecodedAtOrAfter(region.endKey);
     const replicated = new ReplicatedMvccStore(this.mvcc.mvcc.engine, (txn) => this.replicate(context, txn));
     return gcRange(replicated, { start, end, safePoint });
   }

@@ -1,6 +1,5 @@
-import { compareBytes, decodeMemcomparableBytes } from '../../common/codec/bytes.js';
+import { compareBytes, smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
 import { encodeUserKey } from '../../common/codec/mvcc-key.js';
-import { CodecError } from '../../common/errors.js';
 import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import type { ReadOptions } from '../mvcc/point-getter.js';
@@ -81,26 +80,22 @@ export function intersectRanges(a: KeyRange, b: KeyRange): KeyRange {
   return { start, end };
 }
 
-function decodeBound(encoded: Uint8Array): Uint8Array | undefined {
-  if (encoded.length === 0) return encoded;
-  try {
-    return decodeMemcomparableBytes(encoded);
-  } catch (error) {
-    if (error instanceof CodecError) return undefined;
-    throw error;
-  }
-}
 
 /**
- * The region's range in user keys, for scans of transactional data. Region bounds are
- * encoded user keys, and memcomparable order is user-key order, so the decoded bounds
- * delimit the same keys. A bound that is not a whole encoded key (never produced by a
- * split, which cuts at key boundaries) leaves that side open rather than failing.
+ * The region's range in user keys, for scans of transactional data: exactly the user
+ * keys whose encodings fall in [start, end). Region bounds are usually encoded user
+ * keys; a raw-key split leaves a bound that is none, which maps to the smallest user key
+ * encoded at or after it.
  */
 export function txnRangeOfRegion(store: RaftStore, context: RegionContext): KeyRange {
   const region = regionHere(store, context);
   if (region === undefined) return { start: new Uint8Array(0), end: new Uint8Array(0) };
-  return { start: decodeBound(region.startKey) ?? new Uint8Array(0), end: decodeBound(region.endKey) ?? new Uint8Array(0) };
+  return txnRangeOf(region.startKey, region.endKey);
+}
+
+/** User keys whose encodings fall in [startKey, endKey) (an empty end: unbounded). */
+export function txnRangeOf(startKey: Uint8Array, endKey: Uint8Array): KeyRange {
+  return { start: smallestDecodedAtOrAfter(startKey), end: endKey.length === 0 ? endKey : smallestDecodedAtOrAfter(endKey) };
 }
 
 /** The region's range for raw keys: its bounds as they are. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clearFailpoints, configureFailpoint } from '../../common/failpoint/index.js';
 import { DeadlockError, KvClientError, LockWaitTimeoutError, WriteConflictError } from '../../kv/client/errors.js';
+import { RawClient } from '../../kv/client/raw-client.js';
 import { TxnClient } from '../../kv/client/txn-client.js';
 import { LocalCluster } from './local-cluster.js';
 
@@ -138,6 +139,22 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.equal(await reader.get(bytes('onepc/z')), undefined);
   });
 
+  test('one-phase commit whose answer was lost: the retry finds the transaction\'s own commit and reports success, once', async () => {
+    const before = await client.begin();
+    const start = Number(text(await before.get(bytes('onepc/lost'))) ?? '0');
+    await before.rollback();
+    configureFailpoint('kv-client/txn/lose-one-pc-answer', '1*return');
+    try {
+      const txn = await client.begin();
+      txn.set(bytes('onepc/lost'), bytes(String(start + 1)));
+      const commitTs = await txn.commit();
+      assert.ok(commitTs > txn.startTs);
+    } finally {
+      clearFailpoints();
+    }
+    assert.equal(text(await (await client.begin()).get(bytes('onepc/lost'))), String(start + 1));
+  });
+
   test('pessimistic: a second locker waits for the first, then proceeds and sees its commit', async () => {
     const first = await client.begin({ pessimistic: true });
     const second = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 10_000 });
@@ -189,6 +206,18 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     } finally {
       quick.close();
     }
+  });
+
+  test('pessimistic: the lock of a client that went away expires, and the next locker clears it and proceeds', async () => {
+    const vanishing = await TxnClient.connect(cluster.pdEndpoint);
+    const abandoned = await vanishing.begin({ pessimistic: true, lockTtlMs: 300 });
+    await abandoned.lockKeys([bytes('p/orphan')]);
+    vanishing.close();
+    const next = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 1_000 });
+    await next.lockKeys([bytes('p/orphan')]);
+    next.set(bytes('p/orphan'), bytes('mine'));
+    await next.commit();
+    assert.equal(text(await (await client.begin()).get(bytes('p/orphan'))), 'mine');
   });
 
   test('pessimistic: a lock wait runs out with LockWaitTimeoutError; a rolled-back transaction leaves no locks', async () => {
@@ -258,6 +287,26 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     } finally {
       stop();
     }
+  });
+
+  test('a transactional scan crosses a region boundary made with a raw key (not an encoded one) exactly', async () => {
+    const letters = 'abcdefghijklmnopqrstuvwxyz'.split('');
+    const txn = await client.begin({ onePc: false });
+    for (const letter of letters) txn.set(bytes(`rs/${letter}`), bytes(letter));
+    await txn.commit();
+    // "rs/m" as raw bytes is no encoded user key: it falls between the encodings of rs/l and rs/m.
+    const raw = await RawClient.connect(cluster.pdEndpoint);
+    try {
+      const regions = await raw.splitRegions([bytes('rs/m')]);
+      assert.ok(regions.some((region) => Buffer.from(region.startKey).toString() === 'rs/m'));
+    } finally {
+      raw.close();
+    }
+    const snapshot = await client.snapshot();
+    assert.deepEqual((await snapshot.scan(bytes('rs/'), bytes('rs0'))).map((pair) => text(pair.value)), letters);
+    assert.deepEqual((await snapshot.scan(bytes('rs/j'), bytes('rs0'), { limit: 5 })).map((pair) => text(pair.value)), ['j', 'k', 'l', 'm', 'n']);
+    const round = await client.gc(await client.currentTimestamp());
+    assert.ok(round.regions >= 2);
   });
 
   // `npm run test:bank` runs this for 60 s with 8 clients; `npm test` for 3 s with 4.

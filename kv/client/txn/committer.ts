@@ -1,7 +1,7 @@
 import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import { failpoint } from '../../../common/failpoint/index.js';
 import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
-import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError } from '../errors.js';
+import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError, WriteConflictError } from '../errors.js';
 import { keyId } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import { classifyKeyError } from './key-errors.js';
@@ -61,9 +61,16 @@ export class Committer {
     const heartbeat = this.startHeartbeat(primary, startTs, lockTtlMs);
     try {
       let onePcCommitTs = 0n;
+      const attempts = { onePcSent: false };
       try {
-        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined);
+        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, attempts);
       } catch (error) {
+        if (error instanceof CommitUndeterminedError) throw error;
+        // A one-phase prewrite that got no answer may have committed: say so, and leave
+        // the keys alone (a rollback could not undo a commit, only confuse readers).
+        if (attempts.onePcSent && error instanceof BackoffExhaustedError) {
+          throw new CommitUndeterminedError(`the one-phase commit of txn ${startTs} got no answer: it may or may not have committed (${error.message})`);
+        }
         void this.rollback(startTs, mutations.map((mutation) => mutation.key)).catch((cleanup: unknown) => this.onBackgroundError(cleanup));
         throw error;
       }
@@ -83,7 +90,15 @@ export class Committer {
   }
 
   /** Prewrites every mutation; answers the commit ts when the store committed them in one phase, else 0. */
-  private async prewrite(startTs: bigint, primary: Uint8Array, mutations: readonly Mutation[], lockTtlMs: number, pessimistic: PessimisticCommit | undefined, onePc: boolean): Promise<bigint> {
+  private async prewrite(
+    startTs: bigint,
+    primary: Uint8Array,
+    mutations: readonly Mutation[],
+    lockTtlMs: number,
+    pessimistic: PessimisticCommit | undefined,
+    onePc: boolean,
+    attempts: { onePcSent: boolean },
+  ): Promise<bigint> {
     const backoffer = this.client.backoffer();
     let onePcCommitTs = 0n;
     await this.client.byRegion(
@@ -91,6 +106,11 @@ export class Committer {
       (mutation) => encodeUserKey(mutation.key),
       (mutation) => mutation.key.length + (mutation.value?.length ?? 0),
       async (location, part, attemptBackoffer) => {
+        // Only a request holding every mutation may commit them all at once.
+        const tryOnePc = onePc && part.length === mutations.length;
+        // A one-phase request sent again: the earlier one may have committed.
+        const retriedOnePc = tryOnePc && attempts.onePcSent;
+        if (tryOnePc) attempts.onePcSent = true;
         const response = await this.client.sender.attempt(location, attemptBackoffer, 'prewrite', {
           mutations: part.map((mutation) =>
             kvrpcpb.Mutation.create({
@@ -109,21 +129,34 @@ export class Committer {
           minCommitTs: 0n,
           useAsyncCommit: false,
           secondaries: [],
-          // Only a request holding every mutation may commit them all at once.
-          tryOnePc: onePc && part.length === mutations.length,
+          tryOnePc,
           maxCommitTs: 0n,
         });
         if (response === undefined) return undefined;
         if (response.errors.length === 0) {
+          // Tests lose the answer of a one-phase commit here, as a broken connection would.
+          if (response.onePcCommitTs > 0n && failpoint('kv-client/txn/lose-one-pc-answer') !== undefined) return undefined;
           if (response.onePcCommitTs > 0n) onePcCommitTs = response.onePcCommitTs;
           return response;
         }
         const locks: kvrpcpb.LockInfo[] = [];
         for (const error of response.errors) {
           const kind = classifyKeyError(error);
-          if ('fatal' in kind) throw kind.fatal;
+          if ('fatal' in kind) {
+            // A retried one-phase prewrite meeting this transaction's own commit record:
+            // the earlier attempt committed (its answer was lost).
+            const own = kind.fatal instanceof WriteConflictError && retriedOnePc && kind.fatal.conflictStartTs === startTs && kind.fatal.conflictCommitTs > startTs;
+            // Another transaction's newer commit may stand on top of this one's: unknown.
+            if (!own && retriedOnePc && kind.fatal instanceof WriteConflictError) {
+              throw new CommitUndeterminedError(`txn ${startTs}'s one-phase commit was retried and met a newer commit: it may or may not have committed`);
+            }
+            if (!own) throw kind.fatal;
+            onePcCommitTs = (kind.fatal as WriteConflictError).conflictCommitTs;
+            continue;
+          }
           locks.push(kind.lock);
         }
+        if (locks.length === 0) return response;
         // Another transaction's locks stand in the way: settle them, then prewrite this part again.
         const outcome = await this.resolver.resolve(locks, 0n, attemptBackoffer);
         if (!outcome.allResolved) await attemptBackoffer.backoff('txnLock', `prewrite met ${locks.length} live lock(s), e.g. of txn ${locks[0]!.lockVersion}`);

@@ -1,5 +1,4 @@
-import { decodeMemcomparableBytes, keyAfter } from '../../../common/codec/bytes.js';
-import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
+import { keyAfter, smallestDecodedAtOrAfter } from '../../../common/codec/bytes.js';
 import type * as metapb from '../../../proto/gen/metapb.js';
 import { KvServerError, TxnAbortedError } from '../errors.js';
 import type { RegionClient } from '../region-client.js';
@@ -52,12 +51,13 @@ async function allRegions(client: RegionClient): Promise<metapb.Region[]> {
 
 /** Settles the locks of transactions that started at or before `safePoint` in one region's range. */
 async function resolveOldLocks(client: RegionClient, resolver: LockResolver, region: metapb.Region, safePoint: bigint): Promise<number> {
-  const end = userBound(region.endKey);
-  let from = userBound(region.startKey);
+  const end = region.endKey.length === 0 ? region.endKey : smallestDecodedAtOrAfter(region.endKey);
+  let from = smallestDecodedAtOrAfter(region.startKey);
   let resolved = 0;
   const backoffer = client.backoffer();
   for (;;) {
-    const response = await client.toKey(encodeUserKey(from), 'scanLock', { maxVersion: safePoint, startKey: Buffer.from(from), limit: scanLockBatch, endKey: Buffer.from(end) }, { backoffer });
+    // Routed by the region's own start: a raw-key boundary has no user key to route by.
+    const response = await client.toKey(region.startKey, 'scanLock', { maxVersion: safePoint, startKey: Buffer.from(from), limit: scanLockBatch, endKey: Buffer.from(end) }, { backoffer });
     if (response.error !== undefined) throw new KvServerError(`scanning locks: ${response.error.abort || response.error.retryable || 'refused'}`);
     if (response.locks.length === 0) return resolved;
     const outcome = await resolver.resolve(response.locks, 0n, backoffer);
@@ -65,16 +65,5 @@ async function resolveOldLocks(client: RegionClient, resolver: LockResolver, reg
     resolved += response.locks.length;
     if (response.locks.length < scanLockBatch) return resolved;
     from = keyAfter(response.locks[response.locks.length - 1]!.key);
-  }
-}
-
-/** A region boundary as a user key (an empty boundary stays empty: unbounded). */
-function userBound(boundary: Uint8Array): Uint8Array {
-  if (boundary.length === 0) return boundary;
-  try {
-    return decodeMemcomparableBytes(boundary);
-  } catch {
-    // A raw-key boundary: transactional keys never fall strictly inside it, so start at the smallest user key.
-    return new Uint8Array(0);
   }
 }

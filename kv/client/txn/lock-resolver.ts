@@ -5,6 +5,9 @@ import type { Backoffer } from '../backoff.js';
 import { TxnAbortedError } from '../errors.js';
 import type { RegionClient } from '../region-client.js';
 
+/** Finished transactions remembered (start ts → commit ts); older ones are asked about again. */
+const maxRememberedTxns = 16_384;
+
 /** What became of the locks a request met. */
 export interface ResolveOutcome {
   /** Every lock is gone (its transaction committed or rolled back, and the lock resolved). */
@@ -44,6 +47,8 @@ export class LockResolver {
         continue;
       }
       this.finished.set(lock.lockVersion, status);
+      // Remembered for a while, not for ever: the oldest entries go first.
+      if (this.finished.size > maxRememberedTxns) this.finished.delete(this.finished.keys().next().value!);
       await this.resolveLock(lock, status, backoffer);
     }
     return { allResolved, pushed: [...pushed] };
@@ -80,6 +85,13 @@ export class LockResolver {
   }
 
   private async resolveLock(lock: kvrpcpb.LockInfo, commitTs: bigint, backoffer: Backoffer): Promise<void> {
+    if (lock.lockType === kvrpcpb.Op.PessimisticLock) {
+      // A pessimistic lock holds no data: whatever became of its transaction, it just goes
+      // (committing one would fail: only prewritten locks commit).
+      const released = await this.client.toKey(encodeUserKey(lock.key), 'pessimisticRollback', { startVersion: lock.lockVersion, forUpdateTs: lock.lockForUpdateTs, keys: [Buffer.from(lock.key)] }, { backoffer });
+      if (released.errors.length > 0) throw new TxnAbortedError(`releasing the pessimistic lock of txn ${lock.lockVersion}: ${released.errors[0]!.abort || 'refused'}`);
+      return;
+    }
     const response = await this.client.toKey(encodeUserKey(lock.key), 'resolveLock', { startVersion: lock.lockVersion, commitVersion: commitTs, txnInfos: [], keys: [Buffer.from(lock.key)] }, { backoffer });
     if (response.error !== undefined) throw new TxnAbortedError(`resolving the lock of txn ${lock.lockVersion}: ${response.error.abort || response.error.retryable || 'refused'}`);
   }

@@ -16,6 +16,8 @@ export interface PessimisticLockRequest {
   /** Wire convention: negative = do not wait, 0 = the store's default. */
   readonly waitTimeoutMs: bigint;
   readonly lockTtlMs: number;
+  /** Told of each part's keys as soon as they are locked, so a later failure cannot orphan them. */
+  readonly onLocked: (keys: readonly Uint8Array[]) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function lockKeysPessimistically(client: RegionClient, resolver: Lo
         if (!outcome.allResolved) throw new LockWaitTimeoutError(locks[0]!.key);
         return undefined;
       }
+      request.onLocked(part);
       part.forEach((key, index) => values.set(keyId(key), response.notFounds[index] === true ? undefined : response.values[index]));
       return response;
     },

@@ -1,4 +1,4 @@
-import { compareBytes, decodeMemcomparableBytes, keyAfter } from '../../../common/codec/bytes.js';
+import { compareBytes, keyAfter, smallestDecodedAtOrAfter } from '../../../common/codec/bytes.js';
 import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import type * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import type { Backoffer } from '../backoff.js';
@@ -87,8 +87,9 @@ export class Snapshot {
     const backoffer = this.client.backoffer();
     const out: KvPair[] = [];
     let from = start;
+    let route = encodeUserKey(start);
     while (out.length < limit) {
-      const location = await this.client.cache.locate(encodeUserKey(from), backoffer);
+      const location = await this.client.cache.locate(route, backoffer);
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
       const response = await this.client.sender.attempt(location, backoffer, 'scan', { startKey: Buffer.from(from), endKey: Buffer.from(end), limit: asked, version: this.ts, keyOnly: options.keyOnly ?? false, reverse: false }, this.context());
       if (response === undefined) continue;
@@ -98,17 +99,29 @@ export class Snapshot {
         await this.handleKeyErrors(errors, backoffer);
         continue;
       }
-      for (const pair of response.pairs) out.push({ key: pair.key, value: pair.value });
-      const last = response.pairs[response.pairs.length - 1];
-      if (response.pairs.length === asked && last !== undefined) {
-        from = keyAfter(last.key);
-        continue;
-      }
       const regionEnd = location.region.endKey;
+      // A region end that is no encoded key (a split at a raw key) leaves the store's
+      // range open on that side: keys past it belong to the next region, read there.
+      let lastHere: Uint8Array | undefined;
+      let passedEnd = false;
+      for (const pair of response.pairs) {
+        if (regionEnd.length > 0 && compareBytes(encodeUserKey(pair.key), regionEnd) >= 0) {
+          passedEnd = true;
+          break;
+        }
+        lastHere = pair.key;
+        out.push({ key: pair.key, value: pair.value });
+      }
+      if (lastHere !== undefined) from = keyAfter(lastHere);
+      // A full answer that stayed inside the region may have left keys in it.
+      if (!passedEnd && response.pairs.length === asked && lastHere !== undefined) continue;
       if (regionEnd.length === 0) break;
-      const next = userKeyOf(regionEnd);
-      if (end.length > 0 && compareBytes(next, end) >= 0) break;
-      from = next;
+      // The next region starts at this one's end; user keys from `from` on that precede
+      // it were all read here, so asking the next region from `from` repeats nothing.
+      const next = smallestDecodedAtOrAfter(regionEnd);
+      if (compareBytes(next, from) > 0) from = next;
+      if (end.length > 0 && compareBytes(from, end) >= 0) break;
+      route = regionEnd;
     }
     return out;
   }
@@ -133,13 +146,4 @@ export class Snapshot {
 
 function checkKey(key: Uint8Array): void {
   if (key.length === 0) throw new KvClientError('a key must not be empty');
-}
-
-/** The user key a region boundary (an encoded key) stands for. */
-function userKeyOf(boundary: Uint8Array): Uint8Array {
-  try {
-    return decodeMemcomparableBytes(boundary);
-  } catch {
-    throw new KvClientError(`region boundary ${Buffer.from(boundary).toString('hex')} is not an encoded transactional key; scan it with the raw API`);
-  }
 }

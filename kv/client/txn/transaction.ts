@@ -27,6 +27,9 @@ export interface TransactionParts {
 /** A write conflict on a pessimistic lock means a newer commit: lock again at a fresh timestamp, this many times at most. */
 const maxLockRetries = 32;
 
+/** The longest a transaction's locks are kept alive by heartbeats. */
+const maxTxnTtlMs = 60 * 60_000;
+
 /** A pessimistic lock's TTL; heartbeats renew it while the transaction runs (TiDB's managed lock TTL). */
 const defaultPessimisticLockTtlMs = 20_000;
 
@@ -97,6 +100,11 @@ export class Transaction {
     const ttl = this.options.lockTtlMs ?? defaultPessimisticLockTtlMs;
     const started = Date.now();
     this.heartbeat = setInterval(() => {
+      // A transaction left open for an hour (TiDB's max-txn-ttl) is let go: its locks expire.
+      if (Date.now() - started > maxTxnTtlMs) {
+        clearInterval(this.heartbeat);
+        return;
+      }
       this.parts.client
         .toKey(encodeUserKey(primary), 'txnHeartBeat', { primaryLock: Buffer.from(primary), startVersion: this.startTs, adviseLockTtl: BigInt(Date.now() - started + ttl) })
         .catch(() => undefined);
@@ -108,6 +116,8 @@ export class Transaction {
     if (keys.length === 0) return new Map();
     for (let attempt = 0; ; attempt++) {
       const forUpdateTs = await this.parts.client.pd.getTimestamp();
+      // Recorded before any lock is taken: a rollback releases locks up to this forUpdateTs.
+      if (forUpdateTs > this.forUpdateTs) this.forUpdateTs = forUpdateTs;
       try {
         const values = await lockKeysPessimistically(this.parts.client, this.parts.resolver, {
           startTs: this.startTs,
@@ -117,9 +127,12 @@ export class Transaction {
           isFirstLock: this.locked.size === 0,
           waitTimeoutMs: BigInt(this.options.lockWaitTimeoutMs ?? 0),
           lockTtlMs: this.options.lockTtlMs ?? defaultPessimisticLockTtlMs,
+          // Each region's keys count as locked as soon as that region answers, so a
+          // failure in another region leaves none of them behind unknown.
+          onLocked: (locked) => {
+            for (const key of locked) this.locked.set(keyId(key), key);
+          },
         });
-        if (forUpdateTs > this.forUpdateTs) this.forUpdateTs = forUpdateTs;
-        for (const key of keys) this.locked.set(keyId(key), key);
         return values;
       } catch (error) {
         if (!(error instanceof WriteConflictError) || attempt >= maxLockRetries) throw error;

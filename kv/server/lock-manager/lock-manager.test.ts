@@ -27,6 +27,16 @@ describe('the wait-for graph', () => {
     assert.ok(graph.detect(edge(2n, 1n), 10_000) !== undefined);
   });
 
+  test('two waits of one txn for another make one edge that stays until both end', () => {
+    const graph = new WaitForGraph();
+    graph.detect(edge(1n, 2n, 'x'), 10_000);
+    graph.detect(edge(1n, 2n, 'y'), 10_000);
+    graph.cleanUpWaitFor(1n, 2n);
+    assert.ok(graph.detect(edge(2n, 1n), 10_000) !== undefined, 'the second wait still counts');
+    graph.cleanUpWaitFor(1n, 2n);
+    assert.equal(graph.detect(edge(2n, 1n), 10_000), undefined);
+  });
+
   test('clean-ups remove edges: a waiter that stopped waiting, a txn that ended', () => {
     const graph = new WaitForGraph();
     graph.detect(edge(1n, 2n), 10_000);

@@ -15,6 +15,8 @@ export interface DeadlockFound {
 
 interface StoredEdge extends WaitForEdge {
   expiresAtMs: number;
+  /** Waits this edge stands for: one txn can wait for another on several keys at once. */
+  waits: number;
 }
 
 /**
@@ -47,14 +49,16 @@ export class WaitForGraph {
     if (waits === undefined) this.edges.set(edge.txn, (waits = new Map()));
     const existing = waits.get(edge.waitForTxn);
     const expiresAtMs = Math.max(existing?.expiresAtMs ?? 0, now + ttlMs);
-    waits.set(edge.waitForTxn, { ...edge, expiresAtMs });
+    waits.set(edge.waitForTxn, { ...edge, expiresAtMs, waits: (existing !== undefined && existing.expiresAtMs > now ? existing.waits : 0) + 1 });
     return undefined;
   }
 
-  /** `txn` no longer waits for `waitForTxn`. */
+  /** One of `txn`'s waits for `waitForTxn` ended; the edge goes with the last one. */
   cleanUpWaitFor(txn: bigint, waitForTxn: bigint): void {
     const waits = this.edges.get(txn);
-    if (waits === undefined) return;
+    const edge = waits?.get(waitForTxn);
+    if (waits === undefined || edge === undefined) return;
+    if (--edge.waits > 0) return;
     waits.delete(waitForTxn);
     if (waits.size === 0) this.edges.delete(txn);
   }

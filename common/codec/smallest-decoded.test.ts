@@ -1,0 +1,40 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../random.js';
+import { compareBytes, smallestDecodedAtOrAfter } from './bytes.js';
+import { encodeUserKey as encodeMemcomparableBytes } from './mvcc-key.js';
+
+describe('smallestDecodedAtOrAfter', () => {
+  test('encode(k) >= b exactly when k >= smallestDecodedAtOrAfter(b), for random keys and boundaries', () => {
+    const random = new SeededRandom(91);
+    const alphabet = [0x00, 0x01, 0x61, 0xf7, 0xfe, 0xff];
+    const bytesOf = (maxLength: number) => Uint8Array.from({ length: random.nextInt(maxLength + 1) }, () => alphabet[random.nextInt(alphabet.length)]!);
+    const keys = Array.from({ length: 400 }, () => bytesOf(20));
+    for (let round = 0; round < 3_000; round++) {
+      // Boundaries: arbitrary bytes, and encodings cut short or with a byte changed.
+      const kind = random.nextInt(3);
+      let boundary: Uint8Array;
+      if (kind === 0) boundary = bytesOf(30);
+      else {
+        const encoded = encodeMemcomparableBytes(bytesOf(20));
+        boundary = encoded.subarray(0, random.nextInt(encoded.length + 1));
+        if (kind === 2 && boundary.length > 0) {
+          boundary = Uint8Array.from(boundary);
+          boundary[random.nextInt(boundary.length)] = alphabet[random.nextInt(alphabet.length)]!;
+        }
+      }
+      const smallest = smallestDecodedAtOrAfter(boundary);
+      for (const key of [...keys, smallest]) {
+        const atOrAfter = compareBytes(encodeMemcomparableBytes(key), boundary) >= 0;
+        assert.equal(compareBytes(key, smallest) >= 0, atOrAfter, `key ${Buffer.from(key).toString('hex')} boundary ${Buffer.from(boundary).toString('hex')} smallest ${Buffer.from(smallest).toString('hex')}`);
+      }
+    }
+  });
+
+  test('an encoded key maps back to itself', () => {
+    for (const text of ['', 'a', 'abcdefgh', 'abcdefghi', 'row\0\0']) {
+      const key = Buffer.from(text);
+      assert.deepEqual(Buffer.from(smallestDecodedAtOrAfter(encodeMemcomparableBytes(key))), key);
+    }
+  });
+});
