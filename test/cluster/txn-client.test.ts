@@ -155,6 +155,31 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.equal(text(await (await client.begin()).get(bytes('onepc/lost'))), String(start + 1));
   });
 
+  test('async commit: committed once every key is prewritten; a client dying then leaves a transaction readers roll forward', async () => {
+    await client.splitRegions([bytes('async/m')]);
+    const txn = await client.begin({ asyncCommit: true, onePc: false });
+    txn.set(bytes('async/a'), bytes('1'));
+    txn.set(bytes('async/z'), bytes('2'));
+    const commitTs = await txn.commit();
+    assert.ok(commitTs > txn.startTs);
+    const reader = await client.begin();
+    assert.deepEqual((await reader.batchGet([bytes('async/a'), bytes('async/z')])).map((pair) => text(pair.value)), ['1', '2']);
+
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    try {
+      const dying = await client.begin({ asyncCommit: true, onePc: false, lockTtlMs: 200 });
+      dying.set(bytes('async/b'), bytes('3'));
+      dying.set(bytes('async/y'), bytes('4'));
+      await dying.commit();
+    } finally {
+      clearFailpoints();
+    }
+    // Every key got its lock, so the transaction is committed: readers finish it (after its TTL).
+    const later = await client.begin();
+    assert.deepEqual((await later.batchGet([bytes('async/b'), bytes('async/y')])).map((pair) => text(pair.value)), ['3', '4']);
+    assert.deepEqual((await later.scan(bytes('async/'), bytes('async0'))).map((pair) => text(pair.value)), ['1', '3', '4', '2']);
+  });
+
   test('pessimistic: a second locker waits for the first, then proceeds and sees its commit', async () => {
     const first = await client.begin({ pessimistic: true });
     const second = await client.begin({ pessimistic: true, lockWaitTimeoutMs: 10_000 });

@@ -24,7 +24,17 @@ export interface CommitOptions {
    * On by default; optimistic transactions only.
    */
   readonly onePc?: boolean;
+  /**
+   * Async commit: the transaction is committed once every prewrite succeeded, at the
+   * largest min commit ts the stores answered; the commit phase runs in the background,
+   * and readers settle leftover locks by checking every key (CheckSecondaryLocks).
+   * Off by default; used for optimistic transactions of at most 256 keys.
+   */
+  readonly asyncCommit?: boolean;
 }
+
+/** The most keys an async-commit transaction carries (its primary lock lists them all). */
+const maxAsyncCommitKeys = 256;
 
 /** What a pessimistic transaction adds to its commit: the keys it holds locks on, and its primary. */
 export interface PessimisticCommit {
@@ -62,8 +72,10 @@ export class Committer {
     try {
       let onePcCommitTs = 0n;
       const attempts = { onePcSent: false };
+      const asyncCommit = options.asyncCommit === true && pessimistic === undefined && mutations.length <= maxAsyncCommitKeys;
+      const asyncMinCommitTs = { value: asyncCommit ? 0n : -1n };
       try {
-        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, attempts);
+        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, attempts, asyncCommit ? asyncMinCommitTs : undefined);
       } catch (error) {
         if (error instanceof CommitUndeterminedError) throw error;
         // A one-phase prewrite that got no answer may have committed: say so, and leave
@@ -78,6 +90,13 @@ export class Committer {
       if (onePcCommitTs > 0n) return onePcCommitTs;
       // A client that dies here leaves every key locked: readers settle them from the primary.
       if (failpoint('kv-client/txn/after-prewrite') !== undefined) return 0n;
+      // Async commit: every prewrite succeeded with a min commit ts, so the transaction is
+      // committed at the largest; the locks are cleared in the background.
+      if (asyncCommit && asyncMinCommitTs.value > 0n) {
+        const commitTs = asyncMinCommitTs.value;
+        void this.commitKeys(startTs, commitTs, mutations.map((mutation) => mutation.key)).catch((error: unknown) => this.onBackgroundError(error));
+        return commitTs;
+      }
       const commitTs = await this.client.pd.getTimestamp();
       await this.commitPrimary(startTs, primary, commitTs);
       if (failpoint('kv-client/txn/after-commit-primary') !== undefined) return commitTs;
@@ -98,6 +117,8 @@ export class Committer {
     pessimistic: PessimisticCommit | undefined,
     onePc: boolean,
     attempts: { onePcSent: boolean },
+    /** Async commit: collects the largest min commit ts; set to 0 when a store fell back to 2PC. */
+    asyncMinCommitTs?: { value: bigint },
   ): Promise<bigint> {
     const backoffer = this.client.backoffer();
     let onePcCommitTs = 0n;
@@ -127,8 +148,12 @@ export class Committer {
           txnSize: BigInt(mutations.length),
           forUpdateTs: pessimistic?.forUpdateTs ?? 0n,
           minCommitTs: 0n,
-          useAsyncCommit: false,
-          secondaries: [],
+          useAsyncCommit: asyncMinCommitTs !== undefined,
+          // The primary's lock lists every other key, so a reader can check them all.
+          secondaries:
+            asyncMinCommitTs !== undefined && part.some((mutation) => keyId(mutation.key) === keyId(primary))
+              ? mutations.filter((mutation) => keyId(mutation.key) !== keyId(primary)).map((mutation) => Buffer.from(mutation.key))
+              : [],
           tryOnePc,
           maxCommitTs: 0n,
         });
@@ -137,6 +162,11 @@ export class Committer {
           // Tests lose the answer of a one-phase commit here, as a broken connection would.
           if (response.onePcCommitTs > 0n && failpoint('kv-client/txn/lose-one-pc-answer') !== undefined) return undefined;
           if (response.onePcCommitTs > 0n) onePcCommitTs = response.onePcCommitTs;
+          if (asyncMinCommitTs !== undefined && asyncMinCommitTs.value >= 0n) {
+            // A store that answers no min commit ts fell back to two phases: so does the transaction.
+            if (response.minCommitTs === 0n) asyncMinCommitTs.value = -1n;
+            else if (response.minCommitTs > asyncMinCommitTs.value) asyncMinCommitTs.value = response.minCommitTs;
+          }
           return response;
         }
         const locks: kvrpcpb.LockInfo[] = [];

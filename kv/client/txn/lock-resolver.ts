@@ -80,8 +80,45 @@ export class LockResolver {
     }
     if (response.commitVersion > 0n) return response.commitVersion;
     if (response.lockTtl === 0n && response.action !== kvrpcpb.Action.LockNotExistDoNothing) return 0n;
+    const primaryLock = response.lockInfo;
+    if (primaryLock?.useAsyncCommit === true) {
+      // An async-commit transaction is decided by its keys, not its primary: once its
+      // lock has expired (its client is gone), check them all.
+      const primaryExpired = physicalMsOf(asTimestamp(primaryLock.lockVersion)) + primaryLock.lockTtl <= physicalMsOf(currentTs);
+      return primaryExpired ? this.decideAsyncCommit(primaryLock, backoffer) : 'alive';
+    }
     if (response.action === kvrpcpb.Action.MinCommitTsPushed) return 'pushed';
     return 'alive';
+  }
+
+  /**
+   * The fate of an async-commit transaction whose client is gone: committed at the
+   * largest min commit ts if every key still holds its lock (or at the commit ts of a
+   * key already committed), rolled back if any key never got its lock (CheckSecondaryLocks
+   * then makes sure it never will).
+   */
+  private async decideAsyncCommit(primaryLock: kvrpcpb.LockInfo, backoffer: Backoffer): Promise<bigint> {
+    const keys = [primaryLock.key, ...primaryLock.secondaries];
+    let commitTs = 0n;
+    let locked = 0;
+    let maxMinCommitTs = primaryLock.minCommitTs;
+    await this.client.byRegion(
+      keys,
+      (key) => encodeUserKey(key),
+      (key) => key.length,
+      async (location, part, attemptBackoffer) => {
+        const response = await this.client.sender.attempt(location, attemptBackoffer, 'checkSecondaryLocks', { keys: part.map((key) => Buffer.from(key)), startVersion: primaryLock.lockVersion });
+        if (response === undefined) return undefined;
+        if (response.error !== undefined) throw new TxnAbortedError(`checking the keys of txn ${primaryLock.lockVersion}: ${response.error.abort || response.error.retryable || 'refused'}`);
+        if (response.commitTs > commitTs) commitTs = response.commitTs;
+        locked += response.locks.length;
+        for (const lock of response.locks) if (lock.minCommitTs > maxMinCommitTs) maxMinCommitTs = lock.minCommitTs;
+        return response;
+      },
+      backoffer,
+    );
+    if (commitTs > 0n) return commitTs;
+    return locked === keys.length ? maxMinCommitTs : 0n;
   }
 
   private async resolveLock(lock: kvrpcpb.LockInfo, commitTs: bigint, backoffer: Backoffer): Promise<void> {
