@@ -178,6 +178,21 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     const later = await client.begin();
     assert.deepEqual((await later.batchGet([bytes('async/b'), bytes('async/y')])).map((pair) => text(pair.value)), ['3', '4']);
     assert.deepEqual((await later.scan(bytes('async/'), bytes('async0'))).map((pair) => text(pair.value)), ['1', '3', '4', '2']);
+
+    // A client dying with one key never locked: readers roll the transaction back, and
+    // that key is kept from ever being locked by it.
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    configureFailpoint('kv-client/txn/skip-secondary-prewrites', 'return');
+    try {
+      const partial = await client.begin({ asyncCommit: true, onePc: false, lockTtlMs: 200 });
+      partial.set(bytes('async/a'), bytes('never'));
+      partial.set(bytes('async/z'), bytes('never'));
+      await partial.commit();
+    } finally {
+      clearFailpoints();
+    }
+    const after = await client.begin();
+    assert.deepEqual((await after.batchGet([bytes('async/a'), bytes('async/z')])).map((pair) => text(pair.value)), ['1', '2']);
   });
 
   test('pessimistic: a second locker waits for the first, then proceeds and sees its commit', async () => {
