@@ -75,6 +75,22 @@ describe('the client across leader transfers ordered through PD\'s operator API'
       }
     })();
 
+    // Async-commit transactions over both regions: committed once both keys are prewritten.
+    const asyncCommitted: string[] = [];
+    const asyncWriter = (async () => {
+      for (let index = 0; running; index++) {
+        const transaction = await txn.begin({ asyncCommit: true, onePc: false });
+        transaction.set(bytes(`atx/a${index}`), bytes(String(index)));
+        transaction.set(bytes(`atx/z${index}`), bytes(String(index)));
+        try {
+          await transaction.commit();
+          asyncCommitted.push(String(index));
+        } catch (error) {
+          if (!(error instanceof WriteConflictError)) throw error;
+        }
+      }
+    })();
+
     // Read-modify-write increments of one counter, committed in one phase (one region):
     // after each leader change the new leader must sync its max ts before committing them.
     let increments = 0;
@@ -109,8 +125,8 @@ describe('the client across leader transfers ordered through PD\'s operator API'
       moved += before.filter((region) => after.get(region.id) !== undefined && after.get(region.id) !== region.leader?.storeId).length;
     }
     running = false;
-    await Promise.all([rawWriter, txnWriter, counter]);
-    t.diagnostic(`${transfers} transfers ordered, ${moved} leader moves seen; ${acknowledged.length} raw puts, ${committed.length} transactions and ${increments} one-phase increments acknowledged`);
+    await Promise.all([rawWriter, txnWriter, asyncWriter, counter]);
+    t.diagnostic(`${transfers} transfers ordered, ${moved} leader moves seen; ${acknowledged.length} raw puts, ${committed.length} transactions, ${asyncCommitted.length} async-commit transactions and ${increments} one-phase increments acknowledged`);
     assert.ok(transfers >= 4, `${transfers} transfers ordered`);
     assert.ok(moved >= 4, `only ${moved} leader moves happened`);
     assert.ok(acknowledged.length > 0 && committed.length > 0);
@@ -122,6 +138,12 @@ describe('the client across leader transfers ordered through PD\'s operator API'
     for (const index of committed) {
       assert.equal(pairs.get(`txn/a${index}`), index, `txn ${index} lost its first key`);
       assert.equal(pairs.get(`txn/z${index}`), index, `txn ${index} lost its second key`);
+    }
+    const asyncPairs = new Map((await snapshot.scan(bytes('atx/'), bytes('atx0'))).map((pair) => [text(pair.key)!, text(pair.value)]));
+    assert.ok(asyncCommitted.length > 0);
+    for (const index of asyncCommitted) {
+      assert.equal(asyncPairs.get(`atx/a${index}`), index, `async txn ${index} lost its first key`);
+      assert.equal(asyncPairs.get(`atx/z${index}`), index, `async txn ${index} lost its second key`);
     }
     assert.ok(increments > 0);
     assert.equal(text(await snapshot.get(bytes('counter'))), String(increments), 'an acknowledged increment was lost');

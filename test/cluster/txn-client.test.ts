@@ -54,8 +54,8 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     // A one-phase commit may take a commit ts below a later-started blind writer's start
     // ts (no read saw the key), which orders the two without a conflict; 2PC takes its
     // commit ts from PD after the prewrite, so the second writer always conflicts.
-    const first = await client.begin({ onePc: false });
-    const second = await client.begin({ onePc: false });
+    const first = await client.begin({ onePc: false, asyncCommit: false });
+    const second = await client.begin({ onePc: false, asyncCommit: false });
     first.set(bytes('conflict'), bytes('first'));
     second.set(bytes('conflict'), bytes('second'));
     second.set(bytes('conflict-other'), bytes('second'));
@@ -86,7 +86,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     await old.commit();
 
     configureFailpoint('kv-client/txn/after-prewrite', 'return');
-    const dying = await client.begin({ lockTtlMs: 300, onePc: false });
+    const dying = await client.begin({ lockTtlMs: 300, onePc: false, asyncCommit: false });
     dying.set(bytes('dead/1'), bytes('new1'));
     dying.set(bytes('dead/2'), bytes('new2'));
     await dying.commit();
@@ -104,7 +104,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
 
   test('a client that died after committing its primary: readers of a secondary roll it forward', async () => {
     configureFailpoint('kv-client/txn/after-commit-primary', 'return');
-    const half = await client.begin({ onePc: false });
+    const half = await client.begin({ onePc: false, asyncCommit: false });
     half.set(bytes('half/1'), bytes('p'));
     half.set(bytes('half/2'), bytes('s'));
     await half.commit();
@@ -126,7 +126,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
       const commitTs = await single.commit();
       assert.ok(commitTs > single.startTs, 'committed in one phase, with its own commit ts');
 
-      const spread = await client.begin({ lockTtlMs: 200 });
+      const spread = await client.begin({ lockTtlMs: 200, asyncCommit: false });
       spread.set(bytes('onepc/c'), bytes('3'));
       spread.set(bytes('onepc/z'), bytes('4'));
       assert.equal(await spread.commit(), 0n, 'two regions: prewrite only, then the failpoint');
@@ -297,7 +297,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
       await txn.commit();
     }
     configureFailpoint('kv-client/txn/after-prewrite', 'return');
-    const abandoned = await client.begin({ lockTtlMs: 100, onePc: false });
+    const abandoned = await client.begin({ lockTtlMs: 100, onePc: false, asyncCommit: false });
     abandoned.set(bytes('gc/locked'), bytes('never'));
     await abandoned.commit();
     clearFailpoints();

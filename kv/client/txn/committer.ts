@@ -28,7 +28,7 @@ export interface CommitOptions {
    * Async commit: the transaction is committed once every prewrite succeeded, at the
    * largest min commit ts the stores answered; the commit phase runs in the background,
    * and readers settle leftover locks by checking every key (CheckSecondaryLocks).
-   * Off by default; used for optimistic transactions of at most 256 keys.
+   * On by default; used for optimistic transactions of at most 256 keys.
    */
   readonly asyncCommit?: boolean;
 }
@@ -72,7 +72,7 @@ export class Committer {
     try {
       let onePcCommitTs = 0n;
       const attempts = { onePcSent: false };
-      const asyncCommit = options.asyncCommit === true && pessimistic === undefined && mutations.length <= maxAsyncCommitKeys;
+      const asyncCommit = options.asyncCommit !== false && pessimistic === undefined && mutations.length <= maxAsyncCommitKeys;
       const asyncMinCommitTs = { value: asyncCommit ? 0n : -1n };
       try {
         onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, attempts, asyncCommit ? asyncMinCommitTs : undefined);
