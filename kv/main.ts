@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../common/config/index.js';
 import { createLogger } from '../common/log/index.js';
+import { stopOnSignals } from '../common/stop-on-signals.js';
 import { kvConfigSchema } from './node/config.js';
 import { StoreNode } from './node/store-node.js';
 
@@ -12,18 +13,4 @@ const logger = createLogger({ component: 'kv', level: config.logLevel });
 const node = await StoreNode.start(config, logger);
 console.log(`tide-kv store ${node.storeId} serving KV on ${config.addr.replace(/:\d+$/, '')}:${node.port}, status on port ${node.statusPort}`);
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  node.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals(() => node.stop(), logger);

@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../common/config/index.js';
 import { createLogger } from '../common/log/index.js';
+import { stopOnSignals } from '../common/stop-on-signals.js';
 import { pdConfigSchema } from './server/config.js';
 import { PdServer } from './server/pd-server.js';
 
@@ -12,18 +13,4 @@ const logger = createLogger({ component: 'pd', level: config.logLevel });
 const server = await PdServer.start(config, logger);
 console.log(`tide-pd ${config.name} serving PD on ${config.clientUrls.replace(/:\d+$/, '')}:${server.clientPort}, peers on port ${server.peerPort}, HTTP on port ${server.statusPort}`);
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  server.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals(() => server.stop(), logger);

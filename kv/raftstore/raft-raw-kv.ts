@@ -2,8 +2,8 @@ import { copyBytes } from '../../common/codec/bytes.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
 import { Latches } from '../mvcc/latches.js';
-import { rawBatchMaxKeys, rawTtlMaxSeconds } from '../mvcc/limits.js';
 import { type RawEntry, type RawKeyTtl, type RawPutEntry, type RawScanOptions, RawStore } from '../mvcc/raw/raw-store.js';
+import { checkRawBatch, checkRawKey, checkRawTtl, rawValueOf } from '../mvcc/raw/raw-input.js';
 import { decodeRawValue, encodeRawValue, isRawValueExpired, type RawValue } from '../mvcc/raw/raw-value.js';
 import type { RegionContext } from './raft-kv.js';
 import type { RaftStore } from './raft-store.js';
@@ -74,10 +74,10 @@ export class RaftRawKv {
 
   /** Puts every entry in one Raft command; a later entry for the same key wins. */
   async batchPut(context: RegionContext, entries: readonly RawPutEntry[]): Promise<void> {
-    checkBatch(entries.length);
+    checkRawBatch(entries.length, { allowEmpty: false });
     for (const entry of entries) {
-      checkKey(entry.key);
-      checkTtl(entry.ttlSeconds);
+      checkRawKey(entry.key);
+      checkRawTtl(entry.ttlSeconds);
     }
     await this.latches.withLatches(
       entries.map((entry) => entry.key),
@@ -93,8 +93,8 @@ export class RaftRawKv {
 
   /** Deletes every key in one Raft command; absent keys are fine. */
   async batchDelete(context: RegionContext, keys: readonly Uint8Array[]): Promise<void> {
-    checkBatch(keys.length);
-    for (const key of keys) checkKey(key);
+    checkRawBatch(keys.length, { allowEmpty: false });
+    for (const key of keys) checkRawKey(key);
     await this.latches.withLatches(keys, () => this.propose(context, keys.map(deleteRequest)));
   }
 
@@ -108,8 +108,8 @@ export class RaftRawKv {
 
   /** Compare-and-swap under the key's latch; see the class comment. */
   async compareAndSwap(context: RegionContext, request: RawCompareAndSwap): Promise<RawCompareAndSwapResult> {
-    checkKey(request.key);
-    checkTtl(request.ttlSeconds);
+    checkRawKey(request.key);
+    checkRawTtl(request.ttlSeconds);
     if (request.previousNotExist === (request.previousValue !== undefined)) {
       throw new RangeError('compare-and-swap needs exactly one of previousNotExist and previousValue');
     }
@@ -142,25 +142,4 @@ function putRequest(key: Uint8Array, value: RawValue): raftCmdpb.Request {
 
 function deleteRequest(key: Uint8Array): raftCmdpb.Request {
   return { cmd: { $case: 'delete', value: { cf: ColumnFamily.raw, key: Buffer.from(key) } } };
-}
-
-function rawValueOf(value: Uint8Array, ttlSeconds: number | undefined, nowMs: number): RawValue {
-  if (ttlSeconds === undefined || ttlSeconds === 0) return { value };
-  return { value, expireAtMs: nowMs + ttlSeconds * 1000 };
-}
-
-function checkKey(key: Uint8Array): void {
-  if (key.length === 0) throw new RangeError('a raw key must not be empty');
-}
-
-function checkBatch(count: number): void {
-  if (count === 0) throw new RangeError('a raw batch needs at least one key');
-  if (count > rawBatchMaxKeys) throw new RangeError(`a raw batch may hold at most ${rawBatchMaxKeys} keys, got ${count}`);
-}
-
-function checkTtl(ttlSeconds: number | undefined): void {
-  if (ttlSeconds === undefined) return;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > rawTtlMaxSeconds) {
-    throw new RangeError(`ttlSeconds must be an integer in 0..${rawTtlMaxSeconds}, got ${ttlSeconds}`);
-  }
 }

@@ -4,6 +4,7 @@ import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError, WriteConflictError } from '../errors.js';
 import { keyId } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
+import { startPrimaryHeartbeat } from './heartbeat.js';
 import { classifyKeyError } from './key-errors.js';
 import type { LockResolver } from './lock-resolver.js';
 
@@ -68,7 +69,8 @@ export class Committer {
     if (mutations.length > maxTxnMutations) throw new TxnTooLargeError(`a transaction may write at most ${maxTxnMutations} keys, this one writes ${mutations.length}`);
     const primary = mutations[0]!.key;
     const lockTtlMs = options.lockTtlMs ?? defaultLockTtlMs(mutations.length);
-    const heartbeat = this.startHeartbeat(primary, startTs, lockTtlMs);
+    // Keeps the primary lock alive while the commit runs (a slow commit must not look abandoned).
+    const stopHeartbeat = startPrimaryHeartbeat(this.client, primary, startTs, lockTtlMs, this.onBackgroundError);
     try {
       let onePcCommitTs = 0n;
       const attempts = { onePcSent: false };
@@ -104,7 +106,7 @@ export class Committer {
       void this.commitKeys(startTs, commitTs, secondaries).catch((error: unknown) => this.onBackgroundError(error));
       return commitTs;
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
     }
   }
 
@@ -240,18 +242,6 @@ export class Committer {
     );
   }
 
-  /** Keeps the primary lock alive while the commit runs (a slow commit must not look abandoned). */
-  private startHeartbeat(primary: Uint8Array, startTs: bigint, lockTtlMs: number): NodeJS.Timeout {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const advise = BigInt(Date.now() - started + lockTtlMs);
-      this.client
-        .toKey(encodeUserKey(primary), 'txnHeartBeat', { primaryLock: Buffer.from(primary), startVersion: startTs, adviseLockTtl: advise })
-        .catch((error: unknown) => this.onBackgroundError(error));
-    }, Math.max(50, Math.floor(lockTtlMs / 2)));
-    timer.unref();
-    return timer;
-  }
 }
 
 /**

@@ -99,22 +99,13 @@ export class Snapshot {
         await this.handleKeyErrors(errors, backoffer);
         continue;
       }
+      for (const pair of response.pairs) out.push({ key: pair.key, value: pair.value });
+      const last = response.pairs[response.pairs.length - 1];
+      if (last !== undefined) from = keyAfter(last.key);
+      // A full answer may have left keys in this region (the store answers only this
+      // region's keys: its range in user keys is exact, raw-key bounds included).
+      if (response.pairs.length === asked && last !== undefined) continue;
       const regionEnd = location.region.endKey;
-      // A region end that is no encoded key (a split at a raw key) leaves the store's
-      // range open on that side: keys past it belong to the next region, read there.
-      let lastHere: Uint8Array | undefined;
-      let passedEnd = false;
-      for (const pair of response.pairs) {
-        if (regionEnd.length > 0 && compareBytes(encodeUserKey(pair.key), regionEnd) >= 0) {
-          passedEnd = true;
-          break;
-        }
-        lastHere = pair.key;
-        out.push({ key: pair.key, value: pair.value });
-      }
-      if (lastHere !== undefined) from = keyAfter(lastHere);
-      // A full answer that stayed inside the region may have left keys in it.
-      if (!passedEnd && response.pairs.length === asked && lastHere !== undefined) continue;
       if (regionEnd.length === 0) break;
       // The next region starts at this one's end; user keys from `from` on that precede
       // it were all read here, so asking the next region from `from` repeats nothing.

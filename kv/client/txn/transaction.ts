@@ -1,10 +1,10 @@
 import { compareBytes } from '../../../common/codec/bytes.js';
-import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import { KvClientError, WriteConflictError } from '../errors.js';
 import { keyId, uniqueKeys } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import type { Committer, CommitOptions } from './committer.js';
 import type { LockResolver } from './lock-resolver.js';
+import { startPrimaryHeartbeat } from './heartbeat.js';
 import { lockKeysPessimistically, releasePessimisticLocks } from './pessimistic-locks.js';
 import type { KvPair, Snapshot } from './snapshot.js';
 
@@ -26,9 +26,6 @@ export interface TransactionParts {
 
 /** A write conflict on a pessimistic lock means a newer commit: lock again at a fresh timestamp, this many times at most. */
 const maxLockRetries = 32;
-
-/** The longest a transaction's locks are kept alive by heartbeats. */
-const maxTxnTtlMs = 60 * 60_000;
 
 /** A pessimistic lock's TTL; heartbeats renew it while the transaction runs (TiDB's managed lock TTL). */
 const defaultPessimisticLockTtlMs = 20_000;
@@ -52,7 +49,7 @@ export class Transaction {
   private readonly locked = new Map<string, Uint8Array>();
   private primary: Uint8Array | undefined;
   private forUpdateTs = 0n;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: () => void = () => undefined;
 
   constructor(
     private readonly snapshot: Snapshot,
@@ -97,20 +94,9 @@ export class Transaction {
 
   /** Heartbeats the primary's pessimistic lock until the transaction ends, so a long one never looks abandoned. */
   private keepAlive(primary: Uint8Array): void {
-    const ttl = this.options.lockTtlMs ?? defaultPessimisticLockTtlMs;
-    const started = Date.now();
-    this.heartbeat = setInterval(() => {
-      // A transaction left open for an hour (TiDB's max-txn-ttl) is let go: its locks expire.
-      if (Date.now() - started > maxTxnTtlMs) {
-        clearInterval(this.heartbeat);
-        return;
-      }
-      this.parts.client
-        .toKey(encodeUserKey(primary), 'txnHeartBeat', { primaryLock: Buffer.from(primary), startVersion: this.startTs, adviseLockTtl: BigInt(Date.now() - started + ttl) })
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(ttl / 2)));
-    this.heartbeat.unref();
+    this.stopHeartbeat = startPrimaryHeartbeat(this.parts.client, primary, this.startTs, this.options.lockTtlMs ?? defaultPessimisticLockTtlMs, () => undefined);
   }
+
 
   private async lock(keys: readonly Uint8Array[], primary: Uint8Array): Promise<Map<string, Uint8Array | undefined>> {
     if (keys.length === 0) return new Map();
@@ -202,7 +188,7 @@ export class Transaction {
     this.checkOpen();
     this.state = 'committing';
     const mutations = [...this.buffer.values()].sort((a, b) => compareBytes(a.key, b.key));
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     const pessimistic = this.primary === undefined ? undefined : { primary: this.primary, forUpdateTs: this.forUpdateTs, lockedKeys: new Set(this.locked.keys()) };
     try {
       this.commitTs = await this.committer.commit(this.startTs, mutations, this.options, pessimistic);
@@ -218,7 +204,7 @@ export class Transaction {
   async rollback(): Promise<void> {
     if (this.state === 'committed') throw new KvClientError('the transaction is already committed');
     this.state = 'rolled back';
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     this.buffer.clear();
     const locked = [...this.locked.values()];
     this.locked.clear();

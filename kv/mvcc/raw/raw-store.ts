@@ -3,7 +3,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareBytes, keyAfter } from '../../../common/codec/bytes.js';
 import { ColumnFamily, type Engine, type EngineReader, type KeyValue } from '../../engine/engine.js';
 import { Latches } from '../latches.js';
-import { rawBatchMaxKeys, rawCleanupBatchEntries, rawScanMaxLimit, rawTtlMaxSeconds } from '../limits.js';
+import { rawCleanupBatchEntries, rawScanMaxLimit } from '../limits.js';
+import { checkRawBatch, checkRawKey, checkRawTtl, rawValueOf } from './raw-input.js';
 import { decodeRawValue, encodeRawValue, isRawValueExpired, type RawValue } from './raw-value.js';
 
 /** Unix milliseconds now. Injected so TTL behaviour is deterministic in tests. */
@@ -91,15 +92,15 @@ export class RawStore {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    checkKey(key);
+    checkRawKey(key);
     const found = await this.live(this.engine, key, this.clock());
     return found === undefined ? undefined : copyBytes(found.value);
   }
 
   /** The present keys among `keys`, in request order; absent and expired keys are left out. */
   async batchGet(keys: readonly Uint8Array[]): Promise<RawEntry[]> {
-    checkBatch(keys.length);
-    for (const key of keys) checkKey(key);
+    checkRawBatch(keys.length, { allowEmpty: true });
+    for (const key of keys) checkRawKey(key);
     const nowMs = this.clock();
     const snapshot = this.engine.snapshot();
     try {
@@ -120,10 +121,10 @@ export class RawStore {
 
   /** Puts every entry in one atomic batch; a later entry for the same key wins. */
   async batchPut(entries: readonly RawPutEntry[], options: RawWriteOptions = {}): Promise<void> {
-    checkBatch(entries.length);
+    checkRawBatch(entries.length, { allowEmpty: true });
     for (const entry of entries) {
-      checkKey(entry.key);
-      checkTtl(entry.ttlSeconds);
+      checkRawKey(entry.key);
+      checkRawTtl(entry.ttlSeconds);
     }
     const keys = entries.map((entry) => entry.key);
     await this.latches.withLatches(keys, async () => {
@@ -140,8 +141,8 @@ export class RawStore {
 
   /** Deletes every key in one atomic batch; absent keys are fine. */
   async batchDelete(keys: readonly Uint8Array[], options: RawWriteOptions = {}): Promise<void> {
-    checkBatch(keys.length);
-    for (const key of keys) checkKey(key);
+    checkRawBatch(keys.length, { allowEmpty: true });
+    for (const key of keys) checkRawKey(key);
     await this.latches.withLatches(keys, async () => {
       const batch = this.engine.newBatch();
       for (const key of keys) batch.delete(ColumnFamily.raw, key);
@@ -191,8 +192,8 @@ export class RawStore {
    * Either way the result reports what the key held when compared.
    */
   async compareAndSwap(request: CompareAndSwapRequest): Promise<CompareAndSwapResult> {
-    checkKey(request.key);
-    checkTtl(request.ttlSeconds);
+    checkRawKey(request.key);
+    checkRawTtl(request.ttlSeconds);
     if (request.previousNotExist === (request.previousValue !== undefined)) {
       throw new RangeError('compare-and-swap needs exactly one of previousNotExist and previousValue');
     }
@@ -211,7 +212,7 @@ export class RawStore {
 
   /** How long a key has left: not found when absent or expired. */
   async getKeyTtl(key: Uint8Array): Promise<RawKeyTtl> {
-    checkKey(key);
+    checkRawKey(key);
     const nowMs = this.clock();
     const found = await this.live(this.engine, key, nowMs);
     if (found === undefined) return { kind: 'not-found' };
@@ -263,25 +264,5 @@ export class RawStore {
     if (bytes === undefined) return undefined;
     const raw = decodeRawValue(bytes);
     return isRawValueExpired(raw, nowMs) ? undefined : raw;
-  }
-}
-
-function rawValueOf(value: Uint8Array, ttlSeconds: number | undefined, nowMs: number): RawValue {
-  if (ttlSeconds === undefined || ttlSeconds === 0) return { value };
-  return { value, expireAtMs: nowMs + ttlSeconds * 1000 };
-}
-
-function checkKey(key: Uint8Array): void {
-  if (key.length === 0) throw new RangeError('a raw key must not be empty');
-}
-
-function checkBatch(count: number): void {
-  if (count > rawBatchMaxKeys) throw new RangeError(`a raw batch may hold at most ${rawBatchMaxKeys} keys, got ${count}`);
-}
-
-function checkTtl(ttlSeconds: number | undefined): void {
-  if (ttlSeconds === undefined) return;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > rawTtlMaxSeconds) {
-    throw new RangeError(`ttlSeconds must be an integer in 0..${rawTtlMaxSeconds}, got ${ttlSeconds}`);
   }
 }
