@@ -97,8 +97,11 @@ describe('tide-pd', () => {
     const regions = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/regions`)).json()) as { count: number; regions: Array<{ peers: unknown[] }> };
     assert.equal(regions.count, 1);
     assert.equal(regions.regions[0]!.peers.length, 2);
-    const schedulers = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/schedulers`)).json()) as { schedulers: unknown[] };
-    assert.ok(schedulers.schedulers.length >= 2, JSON.stringify(schedulers));
+    const schedulers = (await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/schedulers`)).json()) as { schedulers: Array<{ name: string; enabled: boolean }> };
+    assert.deepEqual(schedulers.schedulers, [
+      { name: 'balance-leader-scheduler', enabled: true },
+      { name: 'balance-region-scheduler', enabled: true },
+    ]);
     assert.ok(Array.isArray(((await (await fetch(`http://127.0.0.1:${server.statusPort}/pd/api/v1/operators`)).json()) as { operators: unknown[] }).operators));
     assert.match(await (await fetch(`http://127.0.0.1:${server.statusPort}/metrics`)).text(), /tidedb_pd_/);
     // Steering: pause a scheduler, drain a store.
@@ -147,7 +150,6 @@ describe('tide-pd', () => {
     }
     const leaderIndex = servers.findIndex((server) => server?.leaderState() !== undefined);
     assert.ok(leaderIndex >= 0, 'a member serves');
-    const killedAt = Date.now();
     await servers[leaderIndex]!.stop();
     servers[leaderIndex] = undefined;
     // Calls keep working once a new leader serves.
@@ -155,7 +157,6 @@ describe('tide-pd', () => {
       seen.push(...(await Promise.all(Array.from({ length: 50 }, () => client.getTimestamp()))));
       ids.add(await client.allocId());
     }
-    assert.ok(Date.now() - killedAt < 10_000, `failover took ${Date.now() - killedAt} ms`);
     assert.ok(servers.some((server) => server?.leaderState() !== undefined), 'a new member serves');
     // Each round's timestamps were requested after the previous round's arrived.
     assert.equal(new Set(seen).size, seen.length, 'no timestamp handed out twice');

@@ -51,12 +51,20 @@ describe('stores over real gRPC with message filters (the cluster harness)', () 
   });
 
   test('a new store behind a snapshot-dropping link stays empty; once the link heals it catches up', async () => {
-    cluster.filters.push(messageFilters.dropSnapshots());
+    // Counted, so the test knows snapshots were really offered and dropped.
+    const dropSnapshots = messageFilters.dropSnapshots();
+    let dropped = 0;
+    cluster.filters.push((from, to, message) => {
+      const fate = dropSnapshots(from, to, message);
+      if (fate === 'drop') dropped++;
+      return fate;
+    });
     await cluster.start(4n);
     const leader = await waitFor('a leader', () => cluster.leaderOf(regionId));
     assert.equal((await command(leader, { requests: [], adminRequest: { cmd: { $case: 'changePeer', value: { changeType: 2, peer: metapb.Peer.create({ id: 14n, storeId: 4n, role: metapb.PeerRole.Learner }) } } } })).header?.error, undefined);
     await sleep(500);
     assert.equal(has(4n, 'before'), false, 'no snapshot may have arrived');
+    await waitFor('a snapshot to be offered to store 4 and dropped', () => (dropped > 0 ? true : undefined));
 
     cluster.filters.length = 0;
     await waitFor('store 4 to install the snapshot', () => (has(4n, 'before') && has(4n, 'majority') ? true : undefined));

@@ -316,7 +316,6 @@ describe('region tree at scale', () => {
     const tree = new RegionTree();
     const count = 100_000;
     const boundary = (index: number) => (index === 0 ? '' : `k${String(index).padStart(6, '0')}`);
-    const started = performance.now();
     for (let index = 0; index < count; index++) {
       const meta = region({ id: BigInt(index + 1), start: boundary(index), end: index + 1 === count ? '' : boundary(index + 1) });
       assert.equal(tree.update(regionInfo(meta)).kind, 'inserted');
@@ -327,9 +326,7 @@ describe('region tree at scale', () => {
       assert.equal(update.kind === 'updated' && !update.metaChanged, true);
     }
     for (let index = 1; index < count; index += 13) assert.equal(tree.getRegion(key(boundary(index) + 'x'))?.meta.id, BigInt(index + 1));
-    const elapsedMs = performance.now() - started;
     tree.checkInvariants();
     assert.equal(tree.size, count);
-    assert.ok(elapsedMs < 5_000, `took ${elapsedMs} ms`);
   });
 });

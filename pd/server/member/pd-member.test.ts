@@ -109,10 +109,8 @@ describe('PD members replicate through Raft', () => {
     await assert.rejects(follower.member!.storage.write([{ key: 'x', value: bytes('y') }]), (error: unknown) => error instanceof NotLeaderError && error.leaderId === leader.id);
 
     // Kill the leader: the others elect a new one within a few election timeouts.
-    const started = Date.now();
     await leader.stop();
     const successor = await waitFor('a new serving leader', () => nodes.find((node) => node !== leader && node.member?.isServing() === true));
-    assert.ok(Date.now() - started < 5_000, `failover took ${Date.now() - started} ms`);
     await successor.member!.storage.write([{ key: 'stores/2', value: bytes('store two') }]);
     assert.equal(text(await successor.member!.storage.get('stores/1')), 'store one');
 
