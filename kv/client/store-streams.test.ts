@@ -1,6 +1,7 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, ServerCredentials, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
 import { ClientClosedError, StoreUnreachableError } from './errors.js';
 import { StoreStreams } from './store-streams.js';
@@ -25,7 +26,7 @@ describe('StoreStreams: one multiplexed BatchCommands stream per store', () => {
       call.on('end', () => call.end());
     };
     server.addService(tikvpb.TikvService, { batchCommands } as unknown as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await bindServer(server, '127.0.0.1:0');
     const client = new StoreStreams();
     try {
       const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: BigInt(index) } } }, 10_000)));
@@ -43,7 +44,7 @@ describe('StoreStreams: one multiplexed BatchCommands stream per store', () => {
   test('a request nobody answers times out, a store that is not there fails fast, and both are StoreUnreachableError', async () => {
     const silent = new Server();
     silent.addService(tikvpb.TikvService, { batchCommands: () => undefined } as unknown as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => silent.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await bindServer(silent, '127.0.0.1:0');
     const client = new StoreStreams();
     try {
       await assert.rejects(client.send(`127.0.0.1:${port}`, { cmd: { $case: 'empty', value: { testId: 1n } } }, 200), (error: unknown) => error instanceof StoreUnreachableError && /within 200 ms/.test(error.message));

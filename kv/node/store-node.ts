@@ -1,6 +1,7 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../../common/log/index.js';
 import { createMetricsRegistry, serveMetrics, type MetricsServer } from '../../common/metrics/index.js';
 import { PdClient } from '../../pd/client/pd-client.js';
@@ -74,9 +75,7 @@ export class StoreNode {
 
     // The gRPC server binds first, so the store's real address (port 0 → chosen) goes to PD.
     this.server = new Server(storeServerOptions);
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.server!.bindAsync(config.addr, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error))),
-    );
+    this.port = await bindServer(this.server!, config.addr);
     const meta = metapb.Store.create({ id: this.storeId, address: `${hostOf(config.addr)}:${this.port}`, labels: parseLabels(config.labels), state: metapb.StoreState.Up, version: '0.1.0' });
 
     const registry = createMetricsRegistry('kv');

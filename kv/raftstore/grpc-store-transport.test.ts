@@ -1,6 +1,7 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type sendUnaryData, type ServerReadableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import * as eraftpb from '../../proto/gen/eraftpb.js';
 import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import { SeededRandom } from '../../common/random.js';
@@ -37,7 +38,7 @@ describe('stores replicate over gRPC', () => {
       const server = new Server();
       servers.push(server);
       server.addService(tikvpb.TikvService, raftMessageHandlers(store) as unknown as UntypedServiceImplementation);
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+      const port = await bindServer(server, '127.0.0.1:0');
       addresses.set(storeId, `127.0.0.1:${port}`);
       await store.bootstrapRegion(region);
       store.start();
@@ -64,7 +65,7 @@ describe('stores replicate over gRPC', () => {
         call.on('end', () => callback(null, {}));
       },
     } as unknown as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await bindServer(server, '127.0.0.1:0');
     const transport = new GrpcStoreTransport(() => `127.0.0.1:${port}`);
     transports.push(transport);
     const append = (regionId: bigint): raftServerpb.RaftMessage => ({

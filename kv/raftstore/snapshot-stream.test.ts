@@ -1,7 +1,8 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
-import { credentials, Server, ServerCredentials, status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { credentials, Server, status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import * as eraftpb from '../../proto/gen/eraftpb.js';
 import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
@@ -41,7 +42,7 @@ describe('snapshots stream between stores in chunks over gRPC', () => {
   let client: tikvpb.TikvClient;
   before(async () => {
     server.addService(tikvpb.TikvService, { snapshot: snapshotHandler((message) => delivered.push(message)) } as unknown as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await bindServer(server, '127.0.0.1:0');
     client = new tikvpb.TikvClient(`127.0.0.1:${port}`, credentials.createInsecure());
   });
   after(() => {

@@ -1,6 +1,7 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Server, type ServiceError } from '@grpc/grpc-js';
 import { encodeMvccKey, encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { asTimestamp } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
@@ -49,7 +50,7 @@ describe('KV service over gRPC on three Raft stores', () => {
       const server = new Server();
       servers.push(server);
       server.addService(tikvpb.TikvService, createKvService(store, new RaftKv(store, engine)));
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+      const port = await bindServer(server, '127.0.0.1:0');
       addresses.set(storeId, `127.0.0.1:${port}`);
       clients.set(storeId, new tikvpb.TikvClient(`127.0.0.1:${port}`, credentials.createInsecure()));
       await store.bootstrapRegion(region);

@@ -1,6 +1,7 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, ServerCredentials, status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { composeTimestamp } from '../../common/ids.js';
 import * as pdpb from '../../proto/gen/pdpb.js';
 import { PdClientError } from './errors.js';
@@ -50,9 +51,7 @@ class FakePdMember {
       },
     };
     this.server.addService(pdpb.PDService, implementation as UntypedServiceImplementation);
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error))),
-    );
+    this.port = await bindServer(this.server, '127.0.0.1:0');
     this.leaderAddress = `127.0.0.1:${this.port}`;
   }
 

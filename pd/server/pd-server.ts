@@ -1,8 +1,9 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../../common/log/index.js';
 import { createMetricsRegistry, HttpError, serveMetrics, type MetricsServer } from '../../common/metrics/index.js';
 import { LevelEngine } from '../../kv/engine/level-engine.js';
@@ -40,10 +41,6 @@ interface MemberInfo {
 
 const memberKeyPrefix = 'members/';
 const membersRefreshMs = 1_000;
-
-async function bind(server: Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error))));
-}
 
 function hostOf(address: string): string {
   return address.slice(0, address.lastIndexOf(':'));
@@ -104,14 +101,14 @@ export class PdServer implements PdServiceBackend {
     this.engine = await LevelEngine.open(join(this.config.dataDir, 'engine'));
 
     this.peerServer = new Server();
-    this.peerPort = await bind(this.peerServer, this.config.peerUrls);
+    this.peerPort = await bindServer(this.peerServer, this.config.peerUrls);
     const addresses = new Map(members.map((member) => [memberIdOf(member.name), member.name === this.config.name ? `${hostOf(this.config.peerUrls)}:${this.peerPort}` : member.peerAddress]));
     this.transport = new GrpcPeerTransport(this.clusterId, addresses);
     this.peerServer.addService(pdRaftpb.PDPeerService, this.transport.service() as unknown as UntypedServiceImplementation);
 
     this.clientServer = new Server();
     this.clientServer.addService(pdpb.PDService, createPdService(this) as unknown as UntypedServiceImplementation);
-    this.clientPort = await bind(this.clientServer, this.config.clientUrls);
+    this.clientPort = await bindServer(this.clientServer, this.config.clientUrls);
     this.knownMembers.set(this.memberId, this.selfInfo());
 
     this.member = new PdMember({

@@ -1,5 +1,6 @@
+import { bindServer } from '../../common/grpc-bind.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { SeededRandom } from '../../common/random.js';
 import * as eraftpb from '../../proto/gen/eraftpb.js';
 import type * as raftServerpb from '../../proto/gen/raft_serverpb.js';
@@ -114,7 +115,7 @@ export class GrpcCluster {
     await store.loadRegions();
     const server = new Server(storeServerOptions);
     server.addService(tikvpb.TikvService, raftMessageHandlers(store) as unknown as UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await bindServer(server, '127.0.0.1:0');
     this.addresses.set(storeId, `127.0.0.1:${port}`);
     this.running.set(storeId, { store, server, transport });
     store.start();

@@ -1,6 +1,7 @@
+import { bindServer } from '../../../common/grpc-bind.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { asTimestamp } from '../../../common/ids.js';
 import * as deadlockpb from '../../../proto/gen/deadlock.js';
 import { isKeyError } from '../../mvcc/errors.js';
@@ -114,7 +115,7 @@ describe('one deadlock detector for the cluster, over the Deadlock service', () 
     for (const isDetector of [() => false, () => true]) {
       const server = new Server();
       server.addService(deadlockpb.DeadlockService, deadlockService(isDetector() ? detectorGraph : new WaitForGraph(), isDetector));
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+      const port = await bindServer(server, '127.0.0.1:0');
       servers.push(server);
       addresses.push(`127.0.0.1:${port}`);
     }

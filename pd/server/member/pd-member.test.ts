@@ -1,10 +1,11 @@
+import { bindServer } from '../../../common/grpc-bind.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { SeededRandom } from '../../../common/random.js';
 import type { Engine } from '../../../kv/engine/engine.js';
 import { LevelEngine } from '../../../kv/engine/level-engine.js';
@@ -40,9 +41,7 @@ class Node {
   async startServer(): Promise<void> {
     this.server = new Server();
     this.transport = undefined;
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.server!.bindAsync(`127.0.0.1:${this.port}`, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error))),
-    );
+    this.port = await bindServer(this.server!, `127.0.0.1:${this.port}`);
   }
 
   startMember(addresses: Map<bigint, string>, random: SeededRandom): void {
