@@ -1,11 +1,8 @@
 import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
 import type * as metapb from '../../proto/gen/metapb.js';
-import { Backoffer } from './backoff.js';
 import { KvClientError, KvServerError } from './errors.js';
-import { keyId, uniqueKeys } from './keys.js';
-import type { RegionCache, RegionLocation } from './region-cache.js';
+import { checkRange, keyId, scanLimitOf, uniqueKeys } from './keys.js';
 import { RegionClient, type RegionClientOptions } from './region-client.js';
-import type { RegionCommand, RegionRequestSender, RequestOf, ResponseOf } from './region-request.js';
 
 export interface RawPair {
   readonly key: Uint8Array;
@@ -21,7 +18,6 @@ export interface RawScanOptions {
   readonly keyOnly?: boolean;
 }
 
-const defaultScanLimit = 10_240;
 /** The most pairs a store answers per scan request. */
 const storeScanMaxLimit = 10_240;
 
@@ -34,17 +30,7 @@ const storeScanMaxLimit = 10_240;
  * different values.
  */
 export class RawClient {
-  private readonly client: RegionClient;
-  private readonly cache: RegionCache;
-  private readonly sender: RegionRequestSender;
-  private readonly budgetMs: number;
-
-  private constructor(client: RegionClient) {
-    this.client = client;
-    this.cache = client.cache;
-    this.sender = client.sender;
-    this.budgetMs = client.budgetMs;
-  }
+  private constructor(private readonly client: RegionClient) {}
 
   /** Connects to the cluster through PD (`host:port`, one or several, or comma-separated). */
   static async connect(pdEndpoints: string | readonly string[], options: RawClientOptions = {}): Promise<RawClient> {
@@ -66,7 +52,7 @@ export class RawClient {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     checkKey(key);
-    const response = await this.toKey(key, 'rawGet', { key: Buffer.from(key), cf: '' });
+    const response = await this.client.toKey(key, 'rawGet', { key: Buffer.from(key), cf: '' });
     throwIfError(response.error);
     return response.notFound ? undefined : response.value;
   }
@@ -74,8 +60,8 @@ export class RawClient {
   /** The pairs of the keys that exist, in key order. */
   async batchGet(keys: readonly Uint8Array[]): Promise<RawPair[]> {
     keys.forEach(checkKey);
-    const parts = await this.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
-      const response = await this.sender.attempt(location, backoffer, 'rawBatchGet', { keys: part.map((key) => Buffer.from(key)), cf: '' });
+    const parts = await this.client.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
+      const response = await this.client.sender.attempt(location, backoffer, 'rawBatchGet', { keys: part.map((key) => Buffer.from(key)), cf: '' });
       if (response !== undefined) throwIfPairError(response.pairs);
       return response?.pairs;
     });
@@ -84,15 +70,15 @@ export class RawClient {
 
   async put(key: Uint8Array, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<void> {
     checkKey(key);
-    const response = await this.toKey(key, 'rawPut', { key: Buffer.from(key), value: Buffer.from(value), cf: '', ttl: ttlOf(options.ttlSeconds), forCas: false });
+    const response = await this.client.toKey(key, 'rawPut', { key: Buffer.from(key), value: Buffer.from(value), cf: '', ttl: ttlOf(options.ttlSeconds), forCas: false });
     throwIfError(response.error);
   }
 
   async batchPut(pairs: readonly RawPair[], options: { ttlSeconds?: number } = {}): Promise<void> {
     pairs.forEach((pair) => checkKey(pair.key));
     const ttl = ttlOf(options.ttlSeconds);
-    await this.byRegion(lastWriteWins(pairs), (pair) => pair.key, (pair) => pair.key.length + pair.value.length, async (location, part, backoffer) => {
-      const response = await this.sender.attempt(location, backoffer, 'rawBatchPut', {
+    await this.client.byRegion(lastWriteWins(pairs), (pair) => pair.key, (pair) => pair.key.length + pair.value.length, async (location, part, backoffer) => {
+      const response = await this.client.sender.attempt(location, backoffer, 'rawBatchPut', {
         pairs: part.map((pair) => ({ key: Buffer.from(pair.key), value: Buffer.from(pair.value) })),
         cf: '',
         ttls: ttl === 0n ? [] : [ttl],
@@ -105,14 +91,14 @@ export class RawClient {
 
   async delete(key: Uint8Array): Promise<void> {
     checkKey(key);
-    const response = await this.toKey(key, 'rawDelete', { key: Buffer.from(key), cf: '', forCas: false });
+    const response = await this.client.toKey(key, 'rawDelete', { key: Buffer.from(key), cf: '', forCas: false });
     throwIfError(response.error);
   }
 
   async batchDelete(keys: readonly Uint8Array[]): Promise<void> {
     keys.forEach(checkKey);
-    await this.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
-      const response = await this.sender.attempt(location, backoffer, 'rawBatchDelete', { keys: part.map((key) => Buffer.from(key)), cf: '', forCas: false });
+    await this.client.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
+      const response = await this.client.sender.attempt(location, backoffer, 'rawBatchDelete', { keys: part.map((key) => Buffer.from(key)), cf: '', forCas: false });
       if (response !== undefined) throwIfError(response.error);
       return response;
     });
@@ -121,16 +107,16 @@ export class RawClient {
   /** Pairs with start ≤ key < end (an empty end: no upper bound), ascending, across regions. */
   async scan(start: Uint8Array, end: Uint8Array, options: RawScanOptions = {}): Promise<RawPair[]> {
     checkRange(start, end);
-    const limit = limitOf(options.limit);
-    const backoffer = new Backoffer(this.budgetMs);
+    const limit = scanLimitOf(options.limit);
+    const backoffer = this.client.backoffer();
     const out: RawPair[] = [];
     let from = start;
     while (out.length < limit) {
-      const location = await this.cache.locate(from, backoffer);
+      const location = await this.client.cache.locate(from, backoffer);
       const regionEnd = location.region.endKey;
       const to = endWithin(end, regionEnd);
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
-      const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(to), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
+      const response = await this.client.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(to), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
       if (response === undefined) continue;
       throwIfPairError(response.kvs);
       for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
@@ -150,16 +136,16 @@ export class RawClient {
   /** Pairs with end ≤ key < start (client-go's order: start is the upper bound), descending, across regions. */
   async reverseScan(start: Uint8Array, end: Uint8Array, options: RawScanOptions = {}): Promise<RawPair[]> {
     if (start.length > 0 && compareBytes(end, start) > 0) throw new KvClientError('reverseScan needs end ≤ start (start is the exclusive upper bound)');
-    const limit = limitOf(options.limit);
-    const backoffer = new Backoffer(this.budgetMs);
+    const limit = scanLimitOf(options.limit);
+    const backoffer = this.client.backoffer();
     const out: RawPair[] = [];
     let upper = start;
     while (out.length < limit) {
-      const location = await this.cache.locateBefore(upper, backoffer);
+      const location = await this.client.cache.locateBefore(upper, backoffer);
       const regionStart = location.region.startKey;
       const lower = compareBytes(end, regionStart) > 0 ? end : regionStart;
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
-      const response = await this.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(upper), endKey: Buffer.from(lower), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: true });
+      const response = await this.client.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(upper), endKey: Buffer.from(lower), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: true });
       if (response === undefined) continue;
       throwIfPairError(response.kvs);
       for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
@@ -178,12 +164,12 @@ export class RawClient {
   /** Deletes every key with start ≤ key < end (an empty end: no upper bound), region by region. */
   async deleteRange(start: Uint8Array, end: Uint8Array): Promise<void> {
     checkRange(start, end);
-    const backoffer = new Backoffer(this.budgetMs);
+    const backoffer = this.client.backoffer();
     let from = start;
     for (;;) {
-      const location = await this.cache.locate(from, backoffer);
+      const location = await this.client.cache.locate(from, backoffer);
       const regionEnd = location.region.endKey;
-      const response = await this.sender.attempt(location, backoffer, 'rawDeleteRange', { startKey: Buffer.from(from), endKey: Buffer.from(endWithin(end, regionEnd)), cf: '' });
+      const response = await this.client.sender.attempt(location, backoffer, 'rawDeleteRange', { startKey: Buffer.from(from), endKey: Buffer.from(endWithin(end, regionEnd)), cf: '' });
       if (response === undefined) continue;
       throwIfError(response.error);
       if (rangeEndsIn(end, regionEnd)) return;
@@ -197,7 +183,7 @@ export class RawClient {
    */
   async compareAndSwap(key: Uint8Array, previous: Uint8Array | undefined, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<{ succeeded: boolean; previous: Uint8Array | undefined }> {
     checkKey(key);
-    const response = await this.toKey(key, 'rawCompareAndSwap', {
+    const response = await this.client.toKey(key, 'rawCompareAndSwap', {
       key: Buffer.from(key),
       value: Buffer.from(value),
       previousNotExist: previous === undefined,
@@ -212,19 +198,9 @@ export class RawClient {
   /** Seconds until `key` expires: 0 if it never does, undefined if it does not exist. */
   async getKeyTTL(key: Uint8Array): Promise<number | undefined> {
     checkKey(key);
-    const response = await this.toKey(key, 'rawGetKeyTtl', { key: Buffer.from(key), cf: '' });
+    const response = await this.client.toKey(key, 'rawGetKeyTtl', { key: Buffer.from(key), cf: '' });
     throwIfError(response.error);
     return response.notFound ? undefined : Number(response.ttl);
-  }
-
-  // --- routing ---
-
-  private toKey<C extends RegionCommand>(key: Uint8Array, command: C, request: Omit<RequestOf<C>, 'context'>): Promise<ResponseOf<C>> {
-    return this.client.toKey(key, command, request);
-  }
-
-  private byRegion<T, R>(items: readonly T[], keyOf: (item: T) => Uint8Array, bytesOf: (item: T) => number, send: (location: RegionLocation, items: readonly T[], backoffer: Backoffer) => Promise<R | undefined>): Promise<R[]> {
-    return this.client.byRegion(items, keyOf, bytesOf, send);
   }
 }
 
@@ -240,16 +216,6 @@ function rangeEndsIn(end: Uint8Array, regionEnd: Uint8Array): boolean {
 
 function checkKey(key: Uint8Array): void {
   if (key.length === 0) throw new KvClientError('a raw key must not be empty');
-}
-
-function checkRange(start: Uint8Array, end: Uint8Array): void {
-  if (end.length > 0 && compareBytes(start, end) >= 0) throw new KvClientError('the range needs start < end (an empty end means no upper bound)');
-}
-
-function limitOf(limit: number | undefined): number {
-  if (limit === undefined) return defaultScanLimit;
-  if (!Number.isInteger(limit) || limit <= 0) throw new KvClientError(`a scan limit must be a positive integer, got ${limit}`);
-  return limit;
 }
 
 function ttlOf(ttlSeconds: number | undefined): bigint {

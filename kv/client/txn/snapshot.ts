@@ -3,7 +3,7 @@ import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import type * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import type { Backoffer } from '../backoff.js';
 import { KvClientError } from '../errors.js';
-import { uniqueKeys } from '../keys.js';
+import { checkRange, scanLimitOf, uniqueKeys } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import { classifyKeyError } from './key-errors.js';
 import type { LockResolver } from './lock-resolver.js';
@@ -81,9 +81,8 @@ export class Snapshot {
 
   /** Pairs with start ≤ key < end (an empty end: no upper bound), ascending, across regions. */
   async scan(start: Uint8Array, end: Uint8Array, options: { limit?: number; keyOnly?: boolean } = {}): Promise<KvPair[]> {
-    if (end.length > 0 && compareBytes(start, end) >= 0) throw new KvClientError('the range needs start < end (an empty end means no upper bound)');
-    const limit = options.limit ?? storeScanMaxLimit;
-    if (!Number.isInteger(limit) || limit <= 0) throw new KvClientError(`a scan limit must be a positive integer, got ${limit}`);
+    checkRange(start, end);
+    const limit = scanLimitOf(options.limit);
     const backoffer = this.client.backoffer();
     const out: KvPair[] = [];
     let from = start;
