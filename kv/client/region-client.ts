@@ -63,7 +63,7 @@ export class RegionClient {
     const backoffer = options.backoffer ?? this.backoffer();
     for (;;) {
       const location = await this.cache.locate(key, backoffer);
-      const response = await this.sender.attempt(location, backoffer, command, request, options.context);
+      const response = await this.sender.attempt(location, backoffer, command, request, { context: options.context ?? {} });
       if (response !== undefined) return response;
     }
   }

@@ -17,6 +17,19 @@ export type RequestOf<C extends RegionCommand> = RequestMap[C];
 export type ResponseOf<C extends RegionCommand> = ResponseMap[C];
 
 
+export interface AttemptOptions {
+  /** Fields of the request's context besides the region's (isolation level, resolved locks). */
+  readonly context?: Partial<kvrpcpb.Context>;
+  /** For requests the store may hold on purpose (a pessimistic lock waiting for another). */
+  readonly timeoutMs?: number;
+  /**
+   * Called when an attempt ends without proof of whether the store ran the request: no
+   * answer, or a StaleCommand (proposed by a leader that lost its term). Every other
+   * region error proves the request was not applied.
+   */
+  readonly onUndetermined?: () => void;
+}
+
 /**
  * Sends one request to one region's peer on its store's stream and reads the region
  * error the way client-go does: each error updates the region cache with what it proves
@@ -38,16 +51,16 @@ export class RegionRequestSender {
     backoffer: Backoffer,
     command: C,
     request: Omit<RequestOf<C>, 'context'>,
-    extraContext: Partial<kvrpcpb.Context> = {},
-    /** For requests the store may hold on purpose (a pessimistic lock waiting for another). */
-    timeoutMs: number = this.timeoutMs,
+    options: AttemptOptions = {},
   ): Promise<ResponseOf<C> | undefined> {
-    const context = kvrpcpb.Context.create({ ...extraContext, regionId: location.region.id, ...(location.region.regionEpoch === undefined ? {} : { regionEpoch: location.region.regionEpoch }), peer: location.peer });
+    const context = kvrpcpb.Context.create({ ...options.context, regionId: location.region.id, ...(location.region.regionEpoch === undefined ? {} : { regionEpoch: location.region.regionEpoch }), peer: location.peer });
     let answer: StoreResponse;
     try {
-      answer = await this.streams.send(location.address, { cmd: { $case: command, value: { ...request, context } } as unknown as RequestCmd }, timeoutMs);
+      answer = await this.streams.send(location.address, { cmd: { $case: command, value: { ...request, context } } as unknown as RequestCmd }, options.timeoutMs ?? this.timeoutMs);
     } catch (error) {
       if (!(error instanceof StoreUnreachableError)) throw error;
+      // No answer: the request may have reached the store and run there.
+      options.onUndetermined?.();
       // The store may be down: try the region's next peer, and look the store up again.
       this.cache.switchPeer(location.region.id, location.peer);
       this.cache.invalidateStore(location.peer.storeId);
@@ -59,6 +72,8 @@ export class RegionRequestSender {
     const response = cmd.value as unknown as ResponseOf<C>;
     const regionError = (response as { regionError?: errorpb.Error }).regionError;
     if (regionError === undefined) return response;
+    // A leader that lost its term drops the commands it proposed, though the next leader may still commit them.
+    if (regionError.staleCommand !== undefined) options.onUndetermined?.();
     await this.onRegionError(location, backoffer, regionError);
     return undefined;
   }

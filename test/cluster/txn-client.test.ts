@@ -155,6 +155,22 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     assert.equal(text(await (await client.begin()).get(bytes('onepc/lost'))), String(start + 1));
   });
 
+  test('one-phase commit that met a lock, then a newer commit on retry: a plain WriteConflictError (the first attempt was answered, so nothing is undetermined)', async () => {
+    const key = bytes('onepc/raced');
+    const loser = await client.begin();
+    loser.set(key, bytes('loser'));
+    const holder = await client.begin({ pessimistic: true });
+    await holder.lockKeys([key]);
+    // The loser's one-phase prewrite meets the holder's live lock and waits it out...
+    const losing = loser.commit();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // ...while the holder commits a version newer than the loser's start.
+    holder.set(key, bytes('holder'));
+    await holder.commit();
+    await assert.rejects(losing, WriteConflictError);
+    assert.equal(text(await (await client.begin()).get(key)), 'holder');
+  });
+
   test('async commit: committed once every key is prewritten; a client dying then leaves a transaction readers roll forward', async () => {
     await client.splitRegions([bytes('async/m')]);
     const txn = await client.begin({ asyncCommit: true, onePc: false });

@@ -73,16 +73,16 @@ export class Committer {
     const stopHeartbeat = startPrimaryHeartbeat(this.client, primary, startTs, lockTtlMs, this.onBackgroundError);
     try {
       let onePcCommitTs = 0n;
-      const attempts = { onePcSent: false };
+      const onePc = { mayHaveCommitted: false };
       const asyncCommit = options.asyncCommit !== false && pessimistic === undefined && mutations.length <= maxAsyncCommitKeys;
       const asyncMinCommitTs = { value: asyncCommit ? 0n : -1n };
       try {
-        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, attempts, asyncCommit ? asyncMinCommitTs : undefined);
+        onePcCommitTs = await this.prewrite(startTs, primary, mutations, lockTtlMs, pessimistic, options.onePc !== false && pessimistic === undefined, onePc, asyncCommit ? asyncMinCommitTs : undefined);
       } catch (error) {
         if (error instanceof CommitUndeterminedError) throw error;
         // A one-phase prewrite that got no answer may have committed: say so, and leave
         // the keys alone (a rollback could not undo a commit, only confuse readers).
-        if (attempts.onePcSent && error instanceof BackoffExhaustedError) {
+        if (onePc.mayHaveCommitted && error instanceof BackoffExhaustedError) {
           throw new CommitUndeterminedError(`the one-phase commit of txn ${startTs} got no answer: it may or may not have committed (${error.message})`);
         }
         void this.rollback(startTs, mutations.map((mutation) => mutation.key)).catch((cleanup: unknown) => this.onBackgroundError(cleanup));
@@ -118,7 +118,8 @@ export class Committer {
     lockTtlMs: number,
     pessimistic: PessimisticCommit | undefined,
     onePc: boolean,
-    attempts: { onePcSent: boolean },
+    /** Set once a one-phase attempt ended without proof that it did not commit (lost answer, stale command). */
+    onePcState: { mayHaveCommitted: boolean },
     /** Async commit: collects the largest min commit ts; set to 0 when a store fell back to 2PC. */
     asyncMinCommitTs?: { value: bigint },
   ): Promise<bigint> {
@@ -133,9 +134,9 @@ export class Committer {
         if (!part.some((mutation) => keyId(mutation.key) === keyId(primary)) && failpoint('kv-client/txn/skip-secondary-prewrites') !== undefined) return kvrpcpb.PrewriteResponse.create();
         // Only a request holding every mutation may commit them all at once.
         const tryOnePc = onePc && part.length === mutations.length;
-        // A one-phase request sent again: the earlier one may have committed.
-        const retriedOnePc = tryOnePc && attempts.onePcSent;
-        if (tryOnePc) attempts.onePcSent = true;
+        // A one-phase request sent again after an attempt whose outcome is unknown: that one may have committed.
+        // (An attempt answered with a lock or a region error other than StaleCommand proves it did not.)
+        const retriedOnePc = tryOnePc && onePcState.mayHaveCommitted;
         const response = await this.client.sender.attempt(location, attemptBackoffer, 'prewrite', {
           mutations: part.map((mutation) =>
             kvrpcpb.Mutation.create({
@@ -160,11 +161,14 @@ export class Committer {
               : [],
           tryOnePc,
           maxCommitTs: 0n,
-        });
+        }, tryOnePc ? { onUndetermined: () => (onePcState.mayHaveCommitted = true) } : {});
         if (response === undefined) return undefined;
         if (response.errors.length === 0) {
           // Tests lose the answer of a one-phase commit here, as a broken connection would.
-          if (response.onePcCommitTs > 0n && failpoint('kv-client/txn/lose-one-pc-answer') !== undefined) return undefined;
+          if (response.onePcCommitTs > 0n && failpoint('kv-client/txn/lose-one-pc-answer') !== undefined) {
+            onePcState.mayHaveCommitted = true;
+            return undefined;
+          }
           if (response.onePcCommitTs > 0n) onePcCommitTs = response.onePcCommitTs;
           if (asyncMinCommitTs !== undefined && asyncMinCommitTs.value >= 0n) {
             // A store that answers no min commit ts fell back to two phases: so does the transaction.

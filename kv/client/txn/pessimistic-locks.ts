@@ -45,7 +45,7 @@ export async function lockKeysPessimistically(client: RegionClient, resolver: Lo
         waitTimeoutMs: request.waitTimeoutMs,
         returnValues: true,
         minCommitTs: 0n,
-      }, {}, requestTimeoutMs(request.waitTimeoutMs));
+      }, { timeoutMs: requestTimeoutMs(request.waitTimeoutMs) });
       if (response === undefined) return undefined;
       if (response.errors.length > 0) {
         const locks: kvrpcpb.LockInfo[] = [];

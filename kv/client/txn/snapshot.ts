@@ -56,7 +56,7 @@ export class Snapshot {
         (key) => encodeUserKey(key),
         (key) => key.length,
         async (location, part, attemptBackoffer) => {
-          const response = await this.client.sender.attempt(location, attemptBackoffer, 'batchGet', { keys: part.map((key) => Buffer.from(key)), version: this.ts }, this.context());
+          const response = await this.client.sender.attempt(location, attemptBackoffer, 'batchGet', { keys: part.map((key) => Buffer.from(key)), version: this.ts }, { context: this.context() });
           if (response === undefined) return undefined;
           if (response.error !== undefined) {
             errors.push(response.error);
@@ -90,7 +90,7 @@ export class Snapshot {
     while (out.length < limit) {
       const location = await this.client.cache.locate(route, backoffer);
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
-      const response = await this.client.sender.attempt(location, backoffer, 'scan', { startKey: Buffer.from(from), endKey: Buffer.from(end), limit: asked, version: this.ts, keyOnly: options.keyOnly ?? false, reverse: false }, this.context());
+      const response = await this.client.sender.attempt(location, backoffer, 'scan', { startKey: Buffer.from(from), endKey: Buffer.from(end), limit: asked, version: this.ts, keyOnly: options.keyOnly ?? false, reverse: false }, { context: this.context() });
       if (response === undefined) continue;
       const errors = [...(response.error === undefined ? [] : [response.error]), ...response.pairs.flatMap((pair) => (pair.error === undefined ? [] : [pair.error]))];
       if (errors.length > 0) {
