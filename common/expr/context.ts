@@ -1,0 +1,94 @@
+/**
+ * What an evaluation needs besides its arguments: the session's time zone and SQL mode,
+ * and where warnings go. One context per statement (SQL layer) or per request
+ * (coprocessor); warnings are bounded so a million bad rows cannot exhaust memory.
+ */
+
+/** MySQL error codes the expression engine raises or warns with. */
+export const ExprErrorCode = {
+  /** ER_DATA_OUT_OF_RANGE: "BIGINT value is out of range in '...'". */
+  dataOutOfRange: 1690,
+  /** ER_DIVISION_BY_ZERO (a warning outside strict DML). */
+  divisionByZero: 1365,
+  /** ER_TRUNCATED_WRONG_VALUE: "Truncated incorrect DOUBLE value: '...'". */
+  truncatedWrongValue: 1292,
+  /** ER_WARN_DATA_OUT_OF_RANGE. */
+  warnDataOutOfRange: 1264,
+  /** ER_UNKNOWN_ERROR: for a request the engine cannot run (an unknown signature). */
+  unknown: 1105,
+  /** ER_WRONG_ARGUMENTS. */
+  wrongArguments: 1210,
+  /** ER_ILLEGAL_VALUE_FOR_TYPE. */
+  illegalValueForType: 1367,
+  /** ER_WRONG_VALUE_FOR_TYPE: "Incorrect datetime value: ..." in functions. */
+  wrongValueForType: 1411,
+} as const;
+
+export type ExprErrorCode = (typeof ExprErrorCode)[keyof typeof ExprErrorCode];
+
+/** An evaluation that must stop the statement; `code` is the MySQL error sent to the client. */
+export class ExprError extends Error {
+  override readonly name = 'ExprError';
+
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ExprWarning {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** SQL modes the engine looks at (bits as MySQL's sql_mode variable has them). */
+export const SqlMode = {
+  realAsFloat: 1n,
+  pipesAsConcat: 2n,
+  noUnsignedSubtraction: 1n << 17n,
+  errorForDivisionByZero: 1n << 27n,
+  strictTransTables: 1n << 22n,
+  strictAllTables: 1n << 21n,
+} as const;
+
+export interface EvalContextOptions {
+  /** The session time zone as an offset east of UTC, in seconds. */
+  readonly timeZoneOffsetSeconds?: number;
+  readonly sqlMode?: bigint;
+  /** Warnings kept (MySQL's max_error_count is 64); later ones are only counted. */
+  readonly maxWarnings?: number;
+}
+
+export class EvalContext {
+  readonly timeZoneOffsetSeconds: number;
+  readonly sqlMode: bigint;
+  private readonly maxWarnings: number;
+  private readonly kept: ExprWarning[] = [];
+  private total = 0;
+
+  constructor(options: EvalContextOptions = {}) {
+    this.timeZoneOffsetSeconds = options.timeZoneOffsetSeconds ?? 0;
+    this.sqlMode = options.sqlMode ?? 0n;
+    this.maxWarnings = options.maxWarnings ?? 64;
+  }
+
+  warn(code: number, message: string): void {
+    this.total++;
+    if (this.kept.length < this.maxWarnings) this.kept.push({ code, message });
+  }
+
+  get warnings(): readonly ExprWarning[] {
+    return this.kept;
+  }
+
+  /** Every warning raised, including those past the kept limit. */
+  get warningCount(): number {
+    return this.total;
+  }
+
+  hasMode(mode: bigint): boolean {
+    return (this.sqlMode & mode) !== 0n;
+  }
+}
