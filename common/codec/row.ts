@@ -171,7 +171,8 @@ function writeCompactUint(writer: ByteWriter, value: bigint): void {
   }
 }
 
-function readCompactInt(bytes: Uint8Array): bigint {
+/** A row value of an integer column (1, 2, 4 or 8 bytes, little-endian, signed). */
+export function readCompactInt(bytes: Uint8Array): bigint {
   switch (bytes.length) {
     case 1:
       return BigInt((bytes[0]! << 24) >> 24);
@@ -186,7 +187,8 @@ function readCompactInt(bytes: Uint8Array): bigint {
   }
 }
 
-function readCompactUint(bytes: Uint8Array): bigint {
+/** A row value of an unsigned integer, time or bit column. */
+export function readCompactUint(bytes: Uint8Array): bigint {
   switch (bytes.length) {
     case 1:
       return BigInt(bytes[0]!);

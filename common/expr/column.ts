@@ -337,3 +337,33 @@ export function columnBuilderFor(type: EvalType, capacity = initialCapacity): Co
 export function assertColumnKind<K extends Column['kind']>(column: Column, kind: K): asserts column is Extract<Column, { kind: K }> {
   assert(column.kind === kind, `expected a ${kind} column, got ${column.kind}`);
 }
+
+/** Rows [start, end) of `column`; fixed-width values are shared, not copied. */
+export function sliceColumn(column: Column, start: number, end: number): Column {
+  const nulls = column.nulls.subarray(start, end);
+  const length = end - start;
+  switch (column.kind) {
+    case 'int':
+    case 'duration':
+      return { kind: column.kind, length, nulls, values: column.values.subarray(start, end) };
+    case 'time':
+      return { kind: 'time', length, nulls, values: column.values.subarray(start, end) };
+    case 'real':
+      return { kind: 'real', length, nulls, values: column.values.subarray(start, end) };
+    case 'decimal':
+      return { kind: 'decimal', length, nulls, values: column.values.slice(start, end) };
+    case 'bytes':
+    case 'json': {
+      const rows = new Int32Array(length);
+      for (let index = 0; index < length; index++) rows[index] = start + index;
+      return gatherColumn(column, rows);
+    }
+  }
+}
+
+/** A column of `rows` values: itself, or a one-value (constant) column repeated. */
+export function broadcastColumn(column: Column, rows: number): Column {
+  if (column.length === rows) return column;
+  assert(column.length === 1, `a column of ${column.length} values cannot stand for ${rows} rows`);
+  return gatherColumn(column, new Int32Array(rows));
+}

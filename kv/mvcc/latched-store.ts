@@ -69,6 +69,15 @@ export class LatchedMvccStore {
     return this.mvcc.read((reader) => batchGet(reader, keys, ts, options));
   }
 
+  /**
+   * A snapshot read of several ranges at `ts` by one command (the coprocessor): the
+   * ranges are checked against in-flight async-commit prewrites first, as a scan's are.
+   */
+  async readRanges<T>(ranges: ReadonlyArray<{ readonly start: Uint8Array; readonly end: Uint8Array }>, ts: Timestamp, command: (reader: MvccReader) => Promise<T>): Promise<T> {
+    for (const range of ranges) await this.concurrency.readRangeCheck(range.start, range.end, ts);
+    return this.mvcc.read(command);
+  }
+
   /** A client's snapshot scan (see `scan`). */
   async scan(options: ScanOptions): Promise<ScanEntry[]> {
     await this.concurrency.readRangeCheck(options.start, options.end, options.ts);

@@ -5,6 +5,7 @@ import { credentials, Server, type ServiceError } from '@grpc/grpc-js';
 import { encodeMvccKey, encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { asTimestamp } from '../../common/ids.js';
 import { SeededRandom } from '../../common/random.js';
+import * as coprocessorpb from '../../proto/gen/coprocessor.js';
 import * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import * as metapb from '../../proto/gen/metapb.js';
 import * as tikvpb from '../../proto/gen/tikvpb.js';
@@ -287,8 +288,13 @@ describe('KV service over gRPC on three Raft stores', () => {
     assert.notEqual(staleEpoch.regionError?.epochNotMatch, undefined);
     const rawEmpty = await unary<kvrpcpb.RawPutResponse>((callback) => client.rawPut(kvrpcpb.RawPutRequest.create({ context, value: key('v') }), callback));
     assert.match(rawEmpty.error, /must not be empty/);
-    const coprocessor = await unary<{ otherError: string }>((callback) => client.coprocessor({ context, tp: 103, data: Buffer.alloc(0), ranges: [], startTs: 1n, isCacheEnabled: false, cacheIfMatchVersion: 0n, pagingSize: 0n }, callback));
-    assert.equal(coprocessor.otherError, 'coprocessor is not supported yet');
+    const coprocessor = (tp: coprocessorpb.RequestType, data: Buffer, ranges: Array<{ start: Buffer; end: Buffer }>) =>
+      unary<{ otherError: string }>((callback) => client.coprocessor({ context, tp, data, ranges, startTs: 1n, isCacheEnabled: false, cacheIfMatchVersion: 0n, pagingSize: 0n }, callback));
+    const range = { start: key('a'), end: key('b') };
+    assert.match((await coprocessor(coprocessorpb.RequestType.Analyze, Buffer.alloc(0), [range])).otherError, /only DAG/);
+    assert.match((await coprocessor(coprocessorpb.RequestType.Dag, Buffer.from([0xff, 0xff, 0xff]), [range])).otherError, /malformed DAG request/);
+    assert.match((await coprocessor(coprocessorpb.RequestType.Dag, Buffer.alloc(0), [])).otherError, /at least one range/);
+    assert.match((await coprocessor(coprocessorpb.RequestType.Dag, Buffer.alloc(0), [{ start: key('b'), end: key('a') }])).otherError, /backwards range/);
   });
 
   test('raw put, get, batch get, scan and delete round trip through Raft', async () => {

@@ -10,6 +10,7 @@ import type { RaftKv } from '../raftstore/raft-kv.js';
 import { RaftRawKv, type RawClock } from '../raftstore/raft-raw-kv.js';
 import type { RaftStore } from '../raftstore/raft-store.js';
 import { handleBatchCommands } from './batch-commands.js';
+import { type CoprocessorOptions, createCoprocessorHandler } from './coprocessor-handler.js';
 import type { KvHandlers } from './kv-handlers.js';
 import { instrumentHandlers } from './request-metrics.js';
 import type { MetricsRegistry } from '../../common/metrics/index.js';
@@ -28,11 +29,13 @@ export interface KvServiceOptions {
   readonly timestamp?: () => Promise<bigint>;
   /** Pessimistic lock waits and deadlock detection; a store-local one when absent. */
   readonly lockManager?: LockManager;
+  /** Limits of coprocessor requests. */
+  readonly coprocessor?: CoprocessorOptions;
   /** Splits a region at routing keys through PD (the SplitRegion RPC); unsupported when absent. */
   readonly split?: (regionId: bigint, epoch: metapb.RegionEpoch | undefined, splitKeys: readonly Uint8Array[]) => Promise<{ regionError?: errorpb.Error; regions: metapb.Region[] }>;
 }
 
-const coprocessorUnsupported = 'coprocessor is not supported yet';
+const coprocessorStreamUnsupported = 'the coprocessor stream is not supported: use Coprocessor (unary or on BatchCommands) with paging';
 
 /** Every KV command of the store, as functions (see KvHandlers). */
 export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): KvHandlers {
@@ -42,8 +45,7 @@ export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServic
   return {
     ...createTxnHandlers(store, kv, lockManager, options.timestamp),
     ...createRawHandlers(store, raw),
-    // The DAG executor arrives in a later issue; until then the answer says so explicitly.
-    coprocessor: async () => coprocessorpb.Response.create({ otherError: coprocessorUnsupported }),
+    coprocessor: createCoprocessorHandler(store, kv, options.coprocessor ?? {}),
     empty: async (request) => ({ testId: request.testId }),
   };
 }
@@ -60,8 +62,7 @@ function unary<Request, Response>(handler: (request: Request) => Promise<Respons
 
 /**
  * The Tikv gRPC service of one store: transactional and raw KV over Raft, the
- * BatchCommands stream, the Raft message streams between stores, and explicit
- * "not supported yet" answers for what is still missing (Coprocessor).
+ * BatchCommands stream, the Raft message streams between stores, and the coprocessor.
  */
 export function createKvService(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): tikvpb.TikvServer {
   const plain = createKvHandlers(store, kv, options);
@@ -96,7 +97,7 @@ export function createKvService(store: RaftStore, kv: RaftKv, options: KvService
     rawGetKeyTtl: unary(handlers.rawGetKeyTtl),
     coprocessor: unary(handlers.coprocessor),
     coprocessorStream: (call) => {
-      call.write(coprocessorpb.Response.create({ otherError: coprocessorUnsupported }));
+      call.write(coprocessorpb.Response.create({ otherError: coprocessorStreamUnsupported }));
       call.end();
     },
     splitRegion: (call, callback) => {

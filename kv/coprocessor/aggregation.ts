@@ -1,0 +1,158 @@
+import { newAccumulator, partialResultTypes, type Accumulator, type AggregateCall } from '../../common/expr/aggregate.js';
+import { broadcastColumn } from '../../common/expr/column.js';
+import { CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
+import { type EvalType, evalTypeOf } from '../../common/expr/eval-type.js';
+import type { Expr, ScalarValue } from '../../common/expr/expr.js';
+import { type Collation, getCollation } from '../../common/types/collation.js';
+import type { Decimal } from '../../common/types/decimal.js';
+import type { FieldType } from '../../common/types/field-type.js';
+import type { Duration, MysqlTime } from '../../common/types/time.js';
+import { type Batch, type BatchExecutor, type BatchResult, type ExecutorEnvironment, newStats, timed } from './executor.js';
+import { coprocessorLimits } from './limits.js';
+
+interface Group {
+  readonly keyValues: readonly (ScalarValue | null)[];
+  readonly accumulators: readonly Accumulator[];
+}
+
+/** Bytes charged per group: its key, its accumulators and the map entry. */
+const groupOverheadBytes = 256;
+
+/**
+ * Partial aggregation (hash or stream): groups rows by the GROUP BY values (strings by
+ * their collation, so 'a' and 'A' are one group under a _ci collation) and outputs, per
+ * group, every aggregate's partial result and then the group's GROUP BY values. Without
+ * GROUP BY there is exactly one group, even over no rows (COUNT 0). Streamed input is
+ * sorted by the GROUP BY values, so a group is finished as soon as the next one starts.
+ */
+export class AggregationExecutor implements BatchExecutor {
+  readonly schema: readonly FieldType[];
+  readonly stats = newStats();
+  readonly children: readonly BatchExecutor[];
+  private readonly groupBy: readonly CompiledExpr[];
+  private readonly groupKeyTypes: ReadonlyArray<{ readonly evalType: EvalType; readonly collation: Collation }>;
+  private readonly aggregateArgs: readonly CompiledExpr[];
+  private readonly groups = new Map<string, Group>();
+  private readonly finished: Group[] = [];
+  private currentKey: string | undefined;
+  private done = false;
+
+  constructor(
+    readonly id: string,
+    groupBy: readonly Expr[],
+    private readonly aggregates: readonly AggregateCall[],
+    private readonly streamed: boolean,
+    private readonly child: BatchExecutor,
+    private readonly environment: ExecutorEnvironment,
+  ) {
+    this.children = [child];
+    this.groupBy = groupBy.map((expr) => new CompiledExpr(expr));
+    this.groupKeyTypes = groupBy.map((expr) => ({ evalType: evalTypeOf(expr.type), collation: getCollation(expr.type.collation === '' ? 'binary' : expr.type.collation) }));
+    this.aggregateArgs = aggregates.map((aggregate) => new CompiledExpr(aggregate.args[0]!));
+    // Checks every aggregate before any row is read.
+    for (const aggregate of aggregates) newAccumulator(aggregate);
+    this.schema = [...aggregates.flatMap(partialResultTypes), ...groupBy.map((expr) => expr.type)];
+  }
+
+  nextBatch(): Promise<BatchResult> {
+    return timed(this.stats, async () => {
+      if (this.done) return { batch: this.output([]), drained: true };
+      let drained = false;
+      let want: number = coprocessorLimits.initialBatchRows;
+      while (!drained) {
+        const next = await this.child.nextBatch(want);
+        drained = next.drained;
+        want = Math.min(want * 2, coprocessorLimits.maxBatchRows);
+        this.add(next.batch);
+      }
+      this.done = true;
+      if (this.groupBy.length === 0 && this.groups.size === 0 && this.finished.length === 0) this.groupFor('', []);
+      const groups = [...this.finished, ...this.groups.values()];
+      return { batch: this.output(groups), drained: true };
+    });
+  }
+
+  private add(batch: Batch): void {
+    const rows = batch.rows;
+    if (rows === 0) return;
+    const context = this.environment.context;
+    const keyReaders = this.groupBy.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type));
+    const argReaders = this.aggregateArgs.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type));
+    if (keyReaders.length === 0) {
+      // Hot path: one group, no keys to build.
+      const group = this.groupFor('', []);
+      for (let index = 0; index < argReaders.length; index++) {
+        const read = argReaders[index]!;
+        const accumulator = group.accumulators[index]!;
+        for (let row = 0; row < rows; row++) accumulator.add(read(row));
+      }
+      return;
+    }
+    for (let row = 0; row < rows; row++) {
+      const keyValues = keyReaders.map((read) => read(row));
+      const key = this.groupKey(keyValues);
+      if (this.streamed && this.currentKey !== undefined && key !== this.currentKey) {
+        const ended = this.groups.get(this.currentKey);
+        if (ended !== undefined) {
+          this.finished.push(ended);
+          this.groups.delete(this.currentKey);
+        }
+      }
+      this.currentKey = key;
+      const group = this.groupFor(key, keyValues);
+      for (let index = 0; index < argReaders.length; index++) group.accumulators[index]!.add(argReaders[index]!(row));
+    }
+  }
+
+  private groupFor(key: string, keyValues: readonly (ScalarValue | null)[]): Group {
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      this.environment.budget.chargeMemory(groupOverheadBytes + key.length * 2);
+      group = { keyValues: keyValues.map((value) => (value instanceof Uint8Array ? Uint8Array.from(value) : value)), accumulators: this.aggregates.map(newAccumulator) };
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** A string equal for values of one group: each part length-prefixed, strings by collation sort key. */
+  private groupKey(values: readonly (ScalarValue | null)[]): string {
+    let key = '';
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index]!;
+      const part = value === null ? '\u0000' : groupKeyPart(this.groupKeyTypes[index]!.evalType, value, this.groupKeyTypes[index]!.collation);
+      key += `${part.length}:${part}`;
+    }
+    return key;
+  }
+
+  private output(groups: readonly Group[]) {
+    const partialWidth = this.schema.length - this.groupBy.length;
+    const builders = this.schema.map((type) => resultBuilder(evalTypeOf(type), groups.length));
+    for (const group of groups) {
+      let column = 0;
+      for (const accumulator of group.accumulators) for (const value of accumulator.partial()) builders[column++]!.pushMaybe(value);
+      for (let index = 0; index < group.keyValues.length; index++) builders[partialWidth + index]!.pushMaybe(group.keyValues[index] ?? null);
+    }
+    return { columns: builders.map((builder) => builder.finish()), rows: groups.length };
+  }
+}
+
+function groupKeyPart(evalType: EvalType, value: ScalarValue, collation: Collation): string {
+  switch (evalType) {
+    case 'int':
+      return `i${String(value)}`;
+    case 'real':
+      // 0 and -0 are one group.
+      return `r${String((value as number) + 0)}`;
+    case 'decimal':
+      // 1.0 and 1.00 are one group.
+      return `d${(value as Decimal).toString().replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}`;
+    case 'bytes':
+    case 'json':
+      return `s${Buffer.from(collation.sortKeyFromBytes(value as Uint8Array)).toString('latin1')}`;
+    case 'time':
+      return `t${(value as MysqlTime).toPackedUint()}`;
+    case 'duration':
+      return `u${(value as Duration).nanoseconds}`;
+  }
+}
