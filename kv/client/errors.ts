@@ -106,3 +106,24 @@ export class CommitUndeterminedError extends KvClientError {
 export class TxnTooLargeError extends KvClientError {
   override readonly name = 'TxnTooLargeError';
 }
+
+/** The store could not run a coprocessor request at all (malformed DAG, unsupported request type). */
+export class CoprocessorRequestError extends KvClientError {
+  override readonly name = 'CoprocessorRequestError';
+}
+
+/**
+ * The coprocessor ran the request and it failed: an evaluation error (1690 out of range,
+ * ...) or an exceeded limit (3024 time, 8175 memory, 1105 scanned rows); `code` is the
+ * MySQL error code.
+ */
+export class CoprocessorExecutionError extends KvClientError {
+  override readonly name = 'CoprocessorExecutionError';
+
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,4 +1,6 @@
+import type * as dagpb from '../../proto/gen/dagpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
+import { collectCoprocessor, type CopRequestOptions, type CopResult, sendCoprocessor } from './coprocessor.js';
 import { RegionClient, type RegionClientOptions } from './region-client.js';
 import { composeTimestamp, physicalMsOf } from '../../common/ids.js';
 import { Committer } from './txn/committer.js';
@@ -42,6 +44,20 @@ export class TxnClient {
   /** A read-only view at `ts` (a fresh timestamp when absent). */
   async snapshot(ts?: bigint): Promise<Snapshot> {
     return new Snapshot(this.client, this.resolver, ts ?? (await this.client.pd.getTimestamp()));
+  }
+
+  /**
+   * Pushes a DAG (scan, filter, aggregate, TopN, limit, projection) down to every region
+   * the ranges touch and streams back each region's results (see sendCoprocessor). Build
+   * the DAG with DagBuilder; read the chunks with the DAG's output types.
+   */
+  coprocessor(dag: dagpb.DAGRequest, options: CopRequestOptions): AsyncGenerator<CopResult> {
+    return sendCoprocessor(this.client, this.resolver, dag, options);
+  }
+
+  /** Every result of a coprocessor request, in key order. */
+  coprocessorAll(dag: dagpb.DAGRequest, options: CopRequestOptions): Promise<CopResult[]> {
+    return collectCoprocessor(this.client, this.resolver, dag, options);
   }
 
   /** Splits the regions holding these (transactional) keys at them; answers the regions made. */
