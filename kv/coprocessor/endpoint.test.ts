@@ -19,7 +19,7 @@ import { prewriteKey } from '../mvcc/actions/prewrite.js';
 import { rollbackKey } from '../mvcc/actions/rollback.js';
 import { newStore, prewriteProps } from '../mvcc/test-helpers.js';
 import type { MvccStore } from '../mvcc/store.js';
-import { DagBuilder, type ScanColumn } from './dag-builder.js';
+import { DagBuilder, type ScanColumn } from '../../common/expr/dag-builder.js';
 import { runDag, type DagTask } from './endpoint.js';
 
 const tableId = 42n;

@@ -14,7 +14,7 @@ import { ScalarFuncSig as Sig } from '../../proto/gen/dagpb.js';
 import { CoprocessorExecutionError } from '../../kv/client/errors.js';
 import type { CopResult } from '../../kv/client/coprocessor.js';
 import { TxnClient } from '../../kv/client/txn-client.js';
-import { DagBuilder, type ScanColumn } from '../../kv/coprocessor/dag-builder.js';
+import { DagBuilder, type ScanColumn } from '../../common/expr/dag-builder.js';
 import { LocalCluster } from './local-cluster.js';
 
 const tableId = 77n;

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawKvExample } from '../../examples/raw-kv.js';
 import { txnKvExample } from '../../examples/txn-kv.js';
+import { coprocessorExample } from '../../examples/coprocessor.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 
 describe('the examples run against a cluster', () => {
@@ -28,5 +29,14 @@ describe('the examples run against a cluster', () => {
     const lines: string[] = [];
     await txnKvExample(cluster.pdEndpoint, (line) => lines.push(line));
     assert.deepEqual(lines, ['alice=80, bob=70', 'total 150']);
+  });
+
+  test('coprocessor.ts pushes a grouped aggregation down to eight regions and merges the partial results', async () => {
+    const lines: string[] = [];
+    await coprocessorExample(cluster.pdEndpoint, (line) => lines.push(line));
+    const regions = Number(/^(\d+) regions answered$/.exec(lines[0]!)?.[1]);
+    assert.ok(regions >= 8, lines[0]);
+    // The same query computed row by row: SELECT k, COUNT(*), SUM(v) FROM t WHERE v > 10 GROUP BY k.
+    assert.deepEqual(lines.slice(1), ['ant: count=105 sum=1803', 'bee: count=121 sum=2077', 'cat: count=119 sum=2131', 'dog: count=103 sum=1829']);
   });
 });

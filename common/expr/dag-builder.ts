@@ -1,7 +1,7 @@
-import { partialResultTypes, type AggregateCall } from '../../common/expr/aggregate.js';
-import type { Expr } from '../../common/expr/expr.js';
-import { exprToProto, fieldTypeToProto } from '../../common/expr/proto-expr.js';
-import type { FieldType } from '../../common/types/field-type.js';
+import { partialResultTypes, type AggregateCall } from './aggregate.js';
+import type { Expr } from './expr.js';
+import { exprToProto, fieldTypeToProto } from './proto-expr.js';
+import type { FieldType } from '../types/field-type.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
 
 /** A column a scan reads. */
