@@ -61,7 +61,6 @@ export function checkedRanges(ranges: readonly coprocessorpb.KeyRange[]): UserKe
  * a lock becomes `locked` for the client to resolve.
  */
 export async function runDag(reader: MvccReader, task: DagTask): Promise<DagOutcome> {
-  const started = process.hrtime.bigint();
   const dag = task.dag;
   const descending = isDescendingScan(dag);
   const scanner = new RangeScanner(reader, task.ranges, task.ts, descending, task.bypassLocks, task.pagingSize);
@@ -106,7 +105,6 @@ export async function runDag(reader: MvccReader, task: DagTask): Promise<DagOutc
       ? executors.map((executor) => ({ executorId: executor.id, numProducedRows: BigInt(executor.stats.producedRows), numIterations: BigInt(executor.stats.iterations), timeProcessedNs: executor.stats.processNs }))
       : [],
   });
-  void started;
   return { kind: 'done', response, scannedRows: scanner.scannedRows, range: scanner.paused ? coveredRange(scanner, task.ranges, descending) : undefined };
 }
 
