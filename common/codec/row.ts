@@ -1,5 +1,6 @@
 import { assert } from '../assert.js';
 import { CodecError } from '../errors.js';
+import type { Decimal } from '../types/decimal.js';
 import { MysqlTime, Duration, type TimeType } from '../types/time.js';
 import { ByteReader, ByteWriter } from './buffer.js';
 import { type Datum, decodeDecimal, encodeDecimal, nullDatum } from './datum.js';
@@ -303,6 +304,32 @@ export class RowView {
   }
 }
 
+/** A row value of a FLOAT or DOUBLE column: 8 bytes, the comparable form of the double. */
+export function readRowFloat(bytes: Uint8Array): number {
+  if (bytes.length !== 8) throw new CodecError(`invalid float length ${bytes.length}`);
+  return comparableUint64ToFloat64(new ByteReader(bytes).readBigUint64BE('float'));
+}
+
+/** A row value of a DECIMAL column: precision, frac and the binary form, nothing after. */
+export function readRowDecimal(bytes: Uint8Array): { value: Decimal; precision: number; frac: number } {
+  const reader = new ByteReader(bytes);
+  const decoded = decodeDecimal(reader);
+  if (!reader.atEnd) throw new CodecError(`decimal value has ${reader.remaining} trailing bytes`);
+  return decoded;
+}
+
+/** A row value of a DATE, DATETIME or TIMESTAMP column: the packed time, checked. */
+export function readRowTime(bytes: Uint8Array, timeType: TimeType, fsp: number): MysqlTime {
+  const packed = readCompactUint(bytes);
+  return asCodecError(() => MysqlTime.fromPackedUint(packed, timeType, fsp), 'time');
+}
+
+/** A row value of a TIME column: nanoseconds, checked against TIME's range. */
+export function readRowDuration(bytes: Uint8Array, fsp: number): Duration {
+  const nanoseconds = readCompactInt(bytes);
+  return asCodecError(() => Duration.fromNanoseconds(nanoseconds, fsp), 'duration');
+}
+
 /** Decodes one stored value given its column type. Bytes values are views into the row. */
 export function decodeRowValue(bytes: Uint8Array, type: RowColumnType): Datum {
   switch (type.kind) {
@@ -310,27 +337,18 @@ export function decodeRowValue(bytes: Uint8Array, type: RowColumnType): Datum {
       return { kind: 'int', value: readCompactInt(bytes) };
     case 'uint':
       return { kind: 'uint', value: readCompactUint(bytes) };
-    case 'float': {
-      if (bytes.length !== 8) throw new CodecError(`invalid float length ${bytes.length}`);
-      const reader = new ByteReader(bytes);
-      return { kind: 'float', value: comparableUint64ToFloat64(reader.readBigUint64BE('float')) };
-    }
+    case 'float':
+      return { kind: 'float', value: readRowFloat(bytes) };
     case 'bytes':
       return { kind: 'bytes', value: bytes };
     case 'decimal': {
-      const reader = new ByteReader(bytes);
-      const { value, precision, frac } = decodeDecimal(reader);
-      if (!reader.atEnd) throw new CodecError(`decimal value has ${reader.remaining} trailing bytes`);
+      const { value, precision, frac } = readRowDecimal(bytes);
       return { kind: 'decimal', value, precision, frac };
     }
-    case 'time': {
-      const packed = readCompactUint(bytes);
-      return { kind: 'time', value: asCodecError(() => MysqlTime.fromPackedUint(packed, type.timeType, type.fsp), 'time') };
-    }
-    case 'duration': {
-      const nanoseconds = readCompactInt(bytes);
-      return { kind: 'duration', value: asCodecError(() => Duration.fromNanoseconds(nanoseconds, type.fsp), 'duration') };
-    }
+    case 'time':
+      return { kind: 'time', value: readRowTime(bytes, type.timeType, type.fsp) };
+    case 'duration':
+      return { kind: 'duration', value: readRowDuration(bytes, type.fsp) };
   }
 }
 

@@ -7,6 +7,7 @@ import { bytesDatum, intDatum, nullDatum } from './datum.js';
 import {
   decodeIndexKey,
   decodeRecordKey,
+  recordKeyHandle,
   indexKey,
   indexPrefix,
   indexRange,
@@ -54,6 +55,7 @@ describe('table keys', () => {
       const expected = tableA !== tableB ? compareBigInt(tableA, tableB) : compareBigInt(handleA, handleB);
       assert.equal(sign(compareBytes(a, b)), expected);
       assert.deepEqual(decodeRecordKey(a), { tableId: tableA, handle: handleA });
+      assert.equal(recordKeyHandle(a), handleA);
       assert.ok(inRange(a, recordRange(tableA)));
       assert.ok(inRange(a, tableRange(tableA)));
       assert.ok(!inRange(a, recordRange(tableA + 1n)));
@@ -105,5 +107,8 @@ describe('table keys', () => {
     assert.throws(() => decodeRecordKey(indexKey(1n, 1n, [])), CodecError);
     assert.throws(() => decodeIndexKey(recordKey(1n, 1n)), CodecError);
     assert.throws(() => decodeRecordKey(Uint8Array.from([...key, 0])), CodecError);
+    for (const bad of [key.subarray(0, key.length - 1), Uint8Array.from([...key, 0]), indexKey(1n, 1n, [intDatum(1n)]), Uint8Array.from([0x6d, ...key.subarray(1)])]) {
+      assert.throws(() => recordKeyHandle(bad), CodecError);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { CodecError } from '../errors.js';
 import { ByteReader, ByteWriter } from './buffer.js';
 import { prefixNext } from './bytes.js';
 import { type Datum, decodeDatum, encodeKeyDatums, intDatum } from './datum.js';
-import { decodeInt64, encodeInt64 } from './number.js';
+import { comparableUint64ToInt64, decodeInt64, encodeInt64 } from './number.js';
 
 /**
  * Table data keys, byte-compatible with TiDB's tablecodec:
@@ -83,6 +83,17 @@ export function decodeRecordKey(key: Uint8Array): { tableId: bigint; handle: big
   const handle = decodeInt64(reader);
   if (!reader.atEnd) throw new CodecError(`record key has ${reader.remaining} trailing bytes`);
   return { tableId, handle };
+}
+
+/**
+ * The handle of a record key, without decoding the rest (the coprocessor's scan reads
+ * one per row). Throws CodecError for a key that is not a record key.
+ */
+export function recordKeyHandle(key: Uint8Array): bigint {
+  if (key.length !== recordKeyLengthBytes || key[0] !== tablePrefix || key[tablePrefixLengthBytes] !== separator || key[tablePrefixLengthBytes + 1] !== recordMarker) {
+    throw new CodecError(`not a record key (${key.length} bytes)`);
+  }
+  return comparableUint64ToInt64(new DataView(key.buffer, key.byteOffset + tableSeparatorLengthBytes, 8).getBigUint64(0));
 }
 
 /**

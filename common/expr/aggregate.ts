@@ -2,7 +2,7 @@ import { Decimal } from '../types/decimal.js';
 import { FieldFlag, type FieldType } from '../types/field-type.js';
 import { ExprError, ExprErrorCode } from './context.js';
 import { type EvalType, evalTypeOf, resultTypes } from './eval-type.js';
-import type { Expr, ScalarValue } from './expr.js';
+import { detachedValue, type Expr, type ScalarValue } from './expr.js';
 import { compareValues } from './functions/compare.js';
 import { getCollation } from '../types/collation.js';
 
@@ -135,11 +135,11 @@ class ExtremeAccumulator implements Accumulator {
   add(value: ScalarValue | null): void {
     if (value === null) return;
     if (this.best === null) {
-      this.best = copyValue(value);
+      this.best = detachedValue(value);
       return;
     }
     const order = compareValues(this.evalType, value, this.best, this.collation);
-    if (this.max ? order > 0 : order < 0) this.best = copyValue(value);
+    if (this.max ? order > 0 : order < 0) this.best = detachedValue(value);
   }
 
   partial(): (ScalarValue | null)[] {
@@ -154,7 +154,7 @@ class FirstAccumulator implements Accumulator {
   add(value: ScalarValue | null): void {
     if (this.seen) return;
     this.seen = true;
-    this.value = value === null ? null : copyValue(value);
+    this.value = value === null ? null : detachedValue(value);
   }
 
   partial(): (ScalarValue | null)[] {
@@ -181,9 +181,4 @@ class BitAccumulator implements Accumulator {
   partial(): (ScalarValue | null)[] {
     return [this.bits];
   }
-}
-
-/** Bytes values are views into a batch's buffer: a kept one is copied. */
-function copyValue(value: ScalarValue): ScalarValue {
-  return value instanceof Uint8Array ? Uint8Array.from(value) : value;
 }

@@ -46,17 +46,8 @@ export interface DurationColumn extends ColumnBase {
 
 export type Column = IntColumn | RealColumn | DecimalColumn | BytesColumn | TimeColumn | DurationColumn;
 
-export function isNullAt(column: Column, row: number): boolean {
-  return column.nulls[row] === 1;
-}
-
 export function bytesStart(column: BytesColumn, row: number): number {
   return row === 0 ? 0 : column.ends[row - 1]!;
-}
-
-/** Value `row` of a bytes column, as a view into its buffer. */
-export function bytesAt(column: BytesColumn, row: number): Uint8Array {
-  return column.data.subarray(bytesStart(column, row), column.ends[row]!);
 }
 
 const initialCapacity = 64;
@@ -332,10 +323,6 @@ export function columnBuilderFor(type: EvalType, capacity = initialCapacity): Co
     case 'duration':
       return new DurationColumnBuilder(capacity) as ColumnBuilder<unknown>;
   }
-}
-
-export function assertColumnKind<K extends Column['kind']>(column: Column, kind: K): asserts column is Extract<Column, { kind: K }> {
-  assert(column.kind === kind, `expected a ${kind} column, got ${column.kind}`);
 }
 
 /** Rows [start, end) of `column`; fixed-width values are shared, not copied. */

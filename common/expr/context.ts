@@ -10,18 +10,10 @@ export const ExprErrorCode = {
   dataOutOfRange: 1690,
   /** ER_DIVISION_BY_ZERO (a warning outside strict DML). */
   divisionByZero: 1365,
-  /** ER_TRUNCATED_WRONG_VALUE: "Truncated incorrect DOUBLE value: '...'". */
-  truncatedWrongValue: 1292,
-  /** ER_WARN_DATA_OUT_OF_RANGE. */
-  warnDataOutOfRange: 1264,
   /** ER_UNKNOWN_ERROR: for a request the engine cannot run (an unknown signature). */
   unknown: 1105,
   /** ER_WRONG_ARGUMENTS. */
   wrongArguments: 1210,
-  /** ER_ILLEGAL_VALUE_FOR_TYPE. */
-  illegalValueForType: 1367,
-  /** ER_WRONG_VALUE_FOR_TYPE: "Incorrect datetime value: ..." in functions. */
-  wrongValueForType: 1411,
 } as const;
 
 export type ExprErrorCode = (typeof ExprErrorCode)[keyof typeof ExprErrorCode];
@@ -42,16 +34,6 @@ export interface ExprWarning {
   readonly code: number;
   readonly message: string;
 }
-
-/** SQL modes the engine looks at (bits as MySQL's sql_mode variable has them). */
-export const SqlMode = {
-  realAsFloat: 1n,
-  pipesAsConcat: 2n,
-  noUnsignedSubtraction: 1n << 17n,
-  errorForDivisionByZero: 1n << 27n,
-  strictTransTables: 1n << 22n,
-  strictAllTables: 1n << 21n,
-} as const;
 
 export interface EvalContextOptions {
   /** The session time zone as an offset east of UTC, in seconds. */
@@ -86,9 +68,5 @@ export class EvalContext {
   /** Every warning raised, including those past the kept limit. */
   get warningCount(): number {
     return this.total;
-  }
-
-  hasMode(mode: bigint): boolean {
-    return (this.sqlMode & mode) !== 0n;
   }
 }

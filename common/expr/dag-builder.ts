@@ -1,6 +1,6 @@
 import { partialResultTypes, type AggregateCall } from './aggregate.js';
 import type { Expr } from './expr.js';
-import { exprToProto, fieldTypeToProto } from './proto-expr.js';
+import { aggregateToProto, exprToProto, fieldTypeToProto } from './proto-expr.js';
 import type { FieldType } from '../types/field-type.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
 
@@ -13,18 +13,6 @@ export interface ScanColumn {
   /** The value of rows written before the column existed, in the row value encoding. */
   readonly defaultValue?: Uint8Array;
 }
-
-const aggregateExprTypes: Record<AggregateCall['kind'], dagpb.ExprType> = {
-  count: dagpb.ExprType.Count,
-  sum: dagpb.ExprType.Sum,
-  avg: dagpb.ExprType.Avg,
-  min: dagpb.ExprType.Min,
-  max: dagpb.ExprType.Max,
-  first: dagpb.ExprType.First,
-  bitAnd: dagpb.ExprType.BitAnd,
-  bitOr: dagpb.ExprType.BitOr,
-  bitXor: dagpb.ExprType.BitXor,
-};
 
 /**
  * Builds a DAG request executor by executor, tracking each one's output types, so the
@@ -60,15 +48,7 @@ export class DagBuilder {
 
   /** Output: every aggregate's partial result columns, then the GROUP BY values. */
   aggregation(groupBy: readonly Expr[], aggregates: readonly AggregateCall[], options: { readonly streamed?: boolean } = {}): this {
-    const aggFunc = aggregates.map((aggregate) => ({
-      tp: aggregateExprTypes[aggregate.kind],
-      val: Buffer.alloc(0),
-      children: aggregate.args.map(exprToProto),
-      sig: dagpb.ScalarFuncSig.Unspecified,
-      fieldType: fieldTypeToProto(partialResultTypes(aggregate)[0]!),
-      hasDistinct: aggregate.distinct,
-    }));
-    this.push(dagpb.ExecType.TypeAggregation, { $case: 'aggregation', value: { groupBy: groupBy.map(exprToProto), aggFunc, streamed: options.streamed ?? false } });
+    this.push(dagpb.ExecType.TypeAggregation, { $case: 'aggregation', value: { groupBy: groupBy.map(exprToProto), aggFunc: aggregates.map(aggregateToProto), streamed: options.streamed ?? false } });
     this.types = [...aggregates.flatMap(partialResultTypes), ...groupBy.map((expr) => expr.type)];
     return this;
   }
@@ -118,4 +98,10 @@ function columnInfo(column: ScanColumn): dagpb.ColumnInfo {
     defaultVal: Buffer.from(column.defaultValue ?? new Uint8Array(0)),
     pkHandle: column.handle ?? false,
   };
+}
+
+/** Whether the DAG's scan reads its ranges from the end (results then come in descending key order). */
+export function isDescendingScan(dag: dagpb.DAGRequest): boolean {
+  const scan = dag.executors[0]?.executor;
+  return (scan?.$case === 'tableScan' || scan?.$case === 'indexScan') && scan.value.desc;
 }

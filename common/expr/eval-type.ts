@@ -77,11 +77,6 @@ export const resultTypes = {
   double: (): FieldType => newFieldType(FieldTypeCode.Double),
   decimal: (precision: number, scale: number): FieldType => newFieldType(FieldTypeCode.NewDecimal, { length: precision, decimals: scale }),
   varchar: (length = -1, collation = 'utf8mb4_bin'): FieldType => newFieldType(FieldTypeCode.VarString, { length, charset: collation === 'binary' ? 'binary' : 'utf8mb4', collation }),
-  datetime: (fsp = 0): FieldType => newFieldType(FieldTypeCode.Datetime, { decimals: fsp }),
-  date: (): FieldType => newFieldType(FieldTypeCode.Date),
-  duration: (fsp = 0): FieldType => newFieldType(FieldTypeCode.Duration, { decimals: fsp }),
-  json: (): FieldType => newFieldType(FieldTypeCode.JSON),
-  null: (): FieldType => newFieldType(FieldTypeCode.Null),
 } as const;
 
 /** How signature names spell each evaluation type (`LtInt`, `IfNullString`, `InDuration`, ...). */

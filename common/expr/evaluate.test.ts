@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScalarFuncSig as Sig } from '../../proto/gen/dagpb.js';
 import { Decimal } from '../types/decimal.js';
-import { FieldFlag, FieldTypeCode, newFieldType } from '../types/field-type.js';
 import { BytesColumnBuilder, IntColumnBuilder, type Column } from './column.js';
 import { EvalContext, ExprError } from './context.js';
 import { resultTypes } from './eval-type.js';
-import { evaluate, valueReader } from './evaluate.js';
+import { CompiledExpr, evaluate, valueReader } from './evaluate.js';
+import { defineScalar } from './function.js';
 import { call, columnRef, constant, type Expr, type ScalarValue } from './expr.js';
 import { exprFromProto, exprToProto } from './proto-expr.js';
 
@@ -131,6 +131,8 @@ describe('common/expr evaluation', () => {
     assert.throws(() => value(call(99_999 as Sig, [], int)), ExprError);
     assert.throws(() => value(call(Sig.PlusInt, [i(1n)], int)), /takes 2 arguments/);
     assert.throws(() => value(call(Sig.PlusInt, [i(1n), text('x')], int)), /argument 2 is bytes/);
+    const wire = exprToProto(i(1n));
+    assert.throws(() => exprFromProto({ ...wire, fieldType: { ...wire.fieldType!, tp: 99 } }), (error: unknown) => error instanceof ExprError && /unknown field type code 99/.test(error.message));
   });
 
   test('expressions survive the trip through dagpb', () => {
@@ -141,6 +143,12 @@ describe('common/expr evaluation', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(back, (_key, each) => (typeof each === 'bigint' ? String(each) : each instanceof Decimal ? each.toString() : each))), JSON.parse(JSON.stringify(expr, (_key, each) => (typeof each === 'bigint' ? String(each) : each instanceof Decimal ? each.toString() : each))));
     const result = evaluate(new EvalContext(), back, [ints([0n]), bytes.finish()], 1);
     assert.equal(valueReader(result, bool)(0), null, 'TRUE AND NULL');
-    assert.equal(newFieldType(FieldTypeCode.LongLong, { flags: FieldFlag.Unsigned }).flags & FieldFlag.Unsigned, FieldFlag.Unsigned);
+  });
+
+  test('a function not registered as pushable evaluates in the SQL layer but is refused for a coprocessor', () => {
+    const sessionOnly = defineScalar({ sig: 99_001 as Sig, name: 'session_only', args: [], returns: 'int', pushable: false, row: () => 7n });
+    const expr = call(sessionOnly.sig, [], int);
+    assert.equal(valueReader(new CompiledExpr(expr).evaluate(new EvalContext(), [], 1), int)(0), 7n);
+    assert.throws(() => new CompiledExpr(call(Sig.PlusInt, [i(1n), expr], int), { pushedDown: true }), (error: unknown) => error instanceof ExprError && /session_only .* cannot be pushed down/.test(error.message));
   });
 });

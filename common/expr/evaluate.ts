@@ -17,12 +17,23 @@ export function evaluate(context: EvalContext, expr: Expr, input: readonly Colum
   return new CompiledExpr(expr).evaluate(context, input, rows);
 }
 
+export interface CompileOptions {
+  /**
+   * The expression runs in a store's coprocessor: a function not registered as pushable
+   * is refused here, before any row is read.
+   */
+  readonly pushedDown?: boolean;
+}
+
 /** Prepared evaluation of one expression: signatures checked once, call infos built once. */
 export class CompiledExpr {
   private readonly plan: PlanNode;
 
-  constructor(readonly expr: Expr) {
-    this.plan = plan(expr);
+  constructor(
+    readonly expr: Expr,
+    options: CompileOptions = {},
+  ) {
+    this.plan = plan(expr, options.pushedDown ?? false);
   }
 
   evaluate(context: EvalContext, input: readonly Column[], rows: number): Column {
@@ -35,25 +46,27 @@ type PlanNode =
   | { readonly kind: 'constant'; readonly column: Column }
   | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo };
 
-function plan(expr: Expr): PlanNode {
+function plan(expr: Expr, pushedDown: boolean): PlanNode {
   switch (expr.kind) {
     case 'column':
       return { kind: 'column', index: expr.index };
     case 'constant':
       return { kind: 'constant', column: constantColumn(expr.value, expr.type) };
-    case 'call':
-      checkArgTypes(expr);
+    case 'call': {
+      const fn = compileCall(expr.sig, expr.args.length);
+      if (pushedDown && !fn.pushable) throw new ExprError(ExprErrorCode.unknown, `${fn.name} (signature ${expr.sig}) cannot be pushed down to the coprocessor`);
+      checkArgTypes(expr, fn);
       return {
         kind: 'call',
-        fn: compileCall(expr.sig, expr.args.length),
-        args: expr.args.map(plan),
+        fn,
+        args: expr.args.map((arg) => plan(arg, pushedDown)),
         info: callInfo(expr.args.map((arg) => arg.type), expr.type),
       };
+    }
   }
 }
 
-function checkArgTypes(expr: Extract<Expr, { kind: 'call' }>): void {
-  const fn = compileCall(expr.sig, expr.args.length);
+function checkArgTypes(expr: Extract<Expr, { kind: 'call' }>, fn: ScalarFunction): void {
   expr.args.forEach((arg, index) => {
     const wanted = fn.argType(index, expr.args.length);
     const given = evalTypeOf(arg.type);

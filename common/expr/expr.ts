@@ -52,9 +52,7 @@ export function call(sig: ScalarFuncSig, args: readonly Expr[], type: FieldType)
   return { kind: 'call', sig, args, type };
 }
 
-/** The input columns an expression reads. */
-export function referencedColumns(expr: Expr, into: Set<number> = new Set()): Set<number> {
-  if (expr.kind === 'column') into.add(expr.index);
-  else if (expr.kind === 'call') for (const arg of expr.args) referencedColumns(arg, into);
-  return into;
+/** A value that may be a view into a batch's buffer, copied so it outlives the batch (groups, aggregates). */
+export function detachedValue(value: ScalarValue): ScalarValue {
+  return value instanceof Uint8Array ? Uint8Array.from(value) : value;
 }

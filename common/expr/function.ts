@@ -46,7 +46,7 @@ export interface ScalarFunction {
 export interface ScalarFunctionSpec {
   readonly sig: ScalarFuncSig;
   readonly name: string;
-  /** Fixed argument types, or `{ repeat, min, max? }` for variadic calls of one type. */
+  /** Fixed argument types, or a rule `each(index, count)` for variadic calls with at least `min` arguments. */
   readonly args: readonly EvalType[] | { readonly each: (index: number, count: number) => EvalType | undefined; readonly min: number; readonly max?: number };
   readonly returns: EvalType;
   readonly pushable?: boolean;
@@ -83,15 +83,6 @@ export function scalarFunction(sig: number): ScalarFunction | undefined {
   return registry.get(sig);
 }
 
-export function registeredScalarFunctions(): readonly ScalarFunction[] {
-  return [...registry.values()];
-}
-
 export function callInfo(args: readonly FieldType[], type: FieldType): CallInfo {
   return { args, type, collation: getCollation(type.collation === '' ? 'binary' : type.collation) };
-}
-
-/** Variadic argument rule: every argument has type `type`. */
-export function each(type: EvalType): (index: number) => EvalType {
-  return () => type;
 }

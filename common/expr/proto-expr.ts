@@ -4,11 +4,12 @@ import { decodeDecimal, encodeDecimal } from '../codec/datum.js';
 import { CodecError } from '../errors.js';
 import { getCollation } from '../types/collation.js';
 import type { Decimal } from '../types/decimal.js';
-import type { FieldType, FieldTypeCode } from '../types/field-type.js';
+import { type FieldType, FieldTypeCode } from '../types/field-type.js';
 import { Duration, MysqlTime, TimeError } from '../types/time.js';
 import { ExprError, ExprErrorCode } from './context.js';
 import { evalTypeOf, fspOf, isUnsignedType, timeTypeOf } from './eval-type.js';
 import type { Expr, ScalarValue } from './expr.js';
+import { type AggregateCall, type AggregateKind, partialResultTypes } from './aggregate.js';
 
 /**
  * Expressions on the wire (dagpb.Expr). A constant's `val` is encoded by kind:
@@ -30,8 +31,11 @@ export function fieldTypeToProto(type: FieldType): dagpb.FieldType {
   };
 }
 
+const knownTypeCodes = new Set<number>(Object.values(FieldTypeCode));
+
 export function fieldTypeFromProto(type: dagpb.FieldType | undefined): FieldType {
   if (type === undefined) throw new ExprError(ExprErrorCode.unknown, 'an expression without a field type');
+  if (!knownTypeCodes.has(type.tp)) throw new ExprError(ExprErrorCode.unknown, `unknown field type code ${type.tp}`);
   const collation = getCollation(type.collate === 0 ? 'binary' : type.collate);
   const result: FieldType = {
     code: type.tp as FieldTypeCode,
@@ -41,8 +45,6 @@ export function fieldTypeFromProto(type: dagpb.FieldType | undefined): FieldType
     charset: type.charset === '' ? collation.charset : type.charset,
     collation: collation.name,
   };
-  // Rejects type codes that are not MySQL's.
-  evalTypeOf(result);
   if (type.elems.length > 0) result.elements = type.elems;
   return result;
 }
@@ -149,4 +151,37 @@ function decodeConstant(tp: dagpb.ExprType, val: Uint8Array, type: FieldType): S
     if (error instanceof CodecError || error instanceof TimeError) throw new ExprError(ExprErrorCode.unknown, `bad constant: ${error.message}`);
     throw error;
   }
+}
+
+const aggregateExprTypes: Readonly<Record<AggregateKind, dagpb.ExprType>> = {
+  count: dagpb.ExprType.Count,
+  sum: dagpb.ExprType.Sum,
+  avg: dagpb.ExprType.Avg,
+  min: dagpb.ExprType.Min,
+  max: dagpb.ExprType.Max,
+  first: dagpb.ExprType.First,
+  bitAnd: dagpb.ExprType.BitAnd,
+  bitOr: dagpb.ExprType.BitOr,
+  bitXor: dagpb.ExprType.BitXor,
+};
+
+const aggregateKinds = new Map<number, AggregateKind>(Object.entries(aggregateExprTypes).map(([kind, tp]) => [tp, kind as AggregateKind]));
+
+/** An aggregate on the wire: its kind as the expression type, its argument as the only child. */
+export function aggregateToProto(aggregate: AggregateCall): dagpb.Expr {
+  return {
+    tp: aggregateExprTypes[aggregate.kind],
+    val: Buffer.alloc(0),
+    children: aggregate.args.map(exprToProto),
+    sig: dagpb.ScalarFuncSig.Unspecified,
+    fieldType: fieldTypeToProto(partialResultTypes(aggregate)[0]!),
+    hasDistinct: aggregate.distinct,
+  };
+}
+
+export function aggregateFromProto(expr: dagpb.Expr): AggregateCall {
+  const kind = aggregateKinds.get(expr.tp);
+  if (kind === undefined) throw new ExprError(ExprErrorCode.unknown, `aggregate function ${expr.tp} cannot run in the coprocessor`);
+  if (expr.children.length !== 1) throw new ExprError(ExprErrorCode.wrongArguments, `${kind.toUpperCase()} takes one argument, got ${expr.children.length}`);
+  return { kind, args: expr.children.map(exprFromProto), distinct: expr.hasDistinct };
 }

@@ -1,6 +1,7 @@
 import { compareBytes, smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
 import { encodeUserKey } from '../../common/codec/mvcc-key.js';
 import { decodeChunk } from '../../common/expr/chunk-codec.js';
+import { isDescendingScan } from '../../common/expr/dag-builder.js';
 import type { Column } from '../../common/expr/column.js';
 import * as coprocessorpb from '../../proto/gen/coprocessor.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
@@ -56,7 +57,7 @@ interface Task {
  */
 export async function* sendCoprocessor(client: RegionClient, resolver: LockResolver, dag: dagpb.DAGRequest, options: CopRequestOptions): AsyncGenerator<CopResult> {
   const startTs = options.startTs ?? (await client.pd.getTimestamp());
-  const descending = isDescending(dag);
+  const descending = isDescendingScan(dag);
   const data = Buffer.from(dagpb.DAGRequest.encode(dag).finish());
   const backoffer = client.backoffer();
   const tasks = await splitByRegion(client, options.ranges, backoffer);
@@ -230,9 +231,4 @@ async function splitByRegion(client: RegionClient, ranges: readonly CopRange[], 
     }
   }
   return tasks;
-}
-
-function isDescending(dag: dagpb.DAGRequest): boolean {
-  const scan = dag.executors[0]?.executor;
-  return (scan?.$case === 'tableScan' || scan?.$case === 'indexScan') && scan.value.desc;
 }

@@ -1,13 +1,13 @@
 import { newAccumulator, partialResultTypes, type Accumulator, type AggregateCall } from '../../common/expr/aggregate.js';
 import { broadcastColumn } from '../../common/expr/column.js';
-import { CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
+import { type CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
 import { type EvalType, evalTypeOf } from '../../common/expr/eval-type.js';
-import type { Expr, ScalarValue } from '../../common/expr/expr.js';
+import { detachedValue, type Expr, type ScalarValue } from '../../common/expr/expr.js';
 import { type Collation, getCollation } from '../../common/types/collation.js';
 import type { Decimal } from '../../common/types/decimal.js';
 import type { FieldType } from '../../common/types/field-type.js';
 import type { Duration, MysqlTime } from '../../common/types/time.js';
-import { type Batch, type BatchExecutor, type BatchResult, type ExecutorEnvironment, newStats, timed } from './executor.js';
+import { type Batch, type BatchExecutor, type BatchResult, compilePushedDown, type ExecutorEnvironment, newStats, timed } from './executor.js';
 import { coprocessorLimits } from './limits.js';
 
 interface Group {
@@ -46,9 +46,9 @@ export class AggregationExecutor implements BatchExecutor {
     private readonly environment: ExecutorEnvironment,
   ) {
     this.children = [child];
-    this.groupBy = groupBy.map((expr) => new CompiledExpr(expr));
+    this.groupBy = groupBy.map((expr) => compilePushedDown(expr));
     this.groupKeyTypes = groupBy.map((expr) => ({ evalType: evalTypeOf(expr.type), collation: getCollation(expr.type.collation === '' ? 'binary' : expr.type.collation) }));
-    this.aggregateArgs = aggregates.map((aggregate) => new CompiledExpr(aggregate.args[0]!));
+    this.aggregateArgs = aggregates.map((aggregate) => compilePushedDown(aggregate.args[0]!));
     // Checks every aggregate before any row is read.
     for (const aggregate of aggregates) newAccumulator(aggregate);
     this.schema = [...aggregates.flatMap(partialResultTypes), ...groupBy.map((expr) => expr.type)];
@@ -108,7 +108,7 @@ export class AggregationExecutor implements BatchExecutor {
     let group = this.groups.get(key);
     if (group === undefined) {
       this.environment.budget.chargeMemory(groupOverheadBytes + key.length * 2);
-      group = { keyValues: keyValues.map((value) => (value instanceof Uint8Array ? Uint8Array.from(value) : value)), accumulators: this.aggregates.map(newAccumulator) };
+      group = { keyValues: keyValues.map((value) => (value === null ? null : detachedValue(value))), accumulators: this.aggregates.map(newAccumulator) };
       this.groups.set(key, group);
     }
     return group;
@@ -144,9 +144,15 @@ function groupKeyPart(evalType: EvalType, value: ScalarValue, collation: Collati
     case 'real':
       // 0 and -0 are one group.
       return `r${String((value as number) + 0)}`;
-    case 'decimal':
-      // 1.0 and 1.00 are one group.
-      return `d${(value as Decimal).toString().replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}`;
+    case 'decimal': {
+      // 1.0 and 1.00 are one group: the coefficient without trailing zeros, and its scale.
+      let { coefficient, scale } = value as Decimal;
+      while (scale > 0 && coefficient % 10n === 0n) {
+        coefficient /= 10n;
+        scale--;
+      }
+      return `d${coefficient}e${scale}`;
+    }
     case 'bytes':
     case 'json':
       return `s${Buffer.from(collation.sortKeyFromBytes(value as Uint8Array)).toString('latin1')}`;

@@ -1,15 +1,10 @@
-import { ByteReader } from '../../common/codec/buffer.js';
 import type { Datum } from '../../common/codec/datum.js';
-import { decodeDecimal } from '../../common/codec/datum.js';
-import { comparableUint64ToFloat64 } from '../../common/codec/number.js';
-import { decodeRowValue, readCompactInt, readCompactUint, type RowColumnType } from '../../common/codec/row.js';
+import { readCompactInt, readCompactUint, readRowDecimal, readRowDuration, readRowFloat, readRowTime, type RowColumnType } from '../../common/codec/row.js';
 import { BytesColumnBuilder, type ColumnBuilder, columnBuilderFor, DecimalColumnBuilder, IntColumnBuilder, RealColumnBuilder } from '../../common/expr/column.js';
 import { ExprError, ExprErrorCode } from '../../common/expr/context.js';
 import { type EvalType, evalTypeOf, fspOf, isUnsignedType, timeTypeOf } from '../../common/expr/eval-type.js';
 import { CodecError } from '../../common/errors.js';
 import { type FieldType, FieldTypeCode } from '../../common/types/field-type.js';
-import type { MysqlTime, Duration } from '../../common/types/time.js';
-import type { Decimal } from '../../common/types/decimal.js';
 
 /** How a column's stored bytes are read, from its field type. */
 export function rowColumnTypeOf(type: FieldType): RowColumnType {
@@ -60,25 +55,21 @@ export class StoredValueAppender {
       case 'uint':
         (this.builder as IntColumnBuilder).push(readCompactUint(bytes));
         return;
-      case 'float': {
-        if (bytes.length !== 8) throw new CodecError(`invalid float length ${bytes.length}`);
-        (this.builder as RealColumnBuilder).push(comparableUint64ToFloat64(new ByteReader(bytes).readBigUint64BE('float')));
+      case 'float':
+        (this.builder as RealColumnBuilder).push(readRowFloat(bytes));
         return;
-      }
       case 'bytes':
         (this.builder as BytesColumnBuilder).push(bytes);
         return;
-      case 'decimal': {
-        const reader = new ByteReader(bytes);
-        (this.builder as DecimalColumnBuilder).push(decodeDecimal(reader).value);
+      case 'decimal':
+        (this.builder as DecimalColumnBuilder).push(readRowDecimal(bytes).value);
         return;
-      }
       case 'time':
         // Checked on the way: a corrupt packed time fails here, not in a function later.
-        this.builder.push((decodeRowValue(bytes, this.rowType) as { value: MysqlTime }).value.toPackedUint());
+        this.builder.push(readRowTime(bytes, this.rowType.timeType, this.rowType.fsp).toPackedUint());
         return;
       case 'duration':
-        this.builder.push((decodeRowValue(bytes, this.rowType) as { value: Duration }).value.nanoseconds);
+        this.builder.push(readRowDuration(bytes, this.rowType.fsp).nanoseconds);
         return;
     }
   }
@@ -91,10 +82,9 @@ export class StoredValueAppender {
         return;
       case 'int':
       case 'uint':
-        if (this.evalType === 'int') this.builder.push(datum.value);
         // A time is stored in keys as its packed uint.
-        else if (this.evalType === 'time') this.builder.push(datum.value);
-        else throw mismatch(datum.kind, this.evalType);
+        if (this.evalType !== 'int' && this.evalType !== 'time') throw mismatch(datum.kind, this.evalType);
+        this.builder.push(datum.value);
         return;
       case 'float':
         if (this.evalType !== 'real') throw mismatch(datum.kind, this.evalType);
@@ -106,7 +96,7 @@ export class StoredValueAppender {
         return;
       case 'decimal':
         if (this.evalType !== 'decimal') throw mismatch(datum.kind, this.evalType);
-        this.builder.push(datum.value as Decimal);
+        this.builder.push(datum.value);
         return;
       case 'duration':
         if (this.evalType !== 'duration') throw mismatch(datum.kind, this.evalType);

@@ -1,7 +1,6 @@
-import { type AggregateCall, type AggregateKind } from '../../common/expr/aggregate.js';
 import { ExprError, ExprErrorCode } from '../../common/expr/context.js';
-import { exprFromProto } from '../../common/expr/proto-expr.js';
-import * as dagpb from '../../proto/gen/dagpb.js';
+import { aggregateFromProto, exprFromProto } from '../../common/expr/proto-expr.js';
+import type * as dagpb from '../../proto/gen/dagpb.js';
 import { AggregationExecutor } from './aggregation.js';
 import type { BatchExecutor, ExecutorEnvironment } from './executor.js';
 import { IndexScanExecutor } from './index-scan.js';
@@ -12,25 +11,6 @@ import type { RangeScanner } from './range-scanner.js';
 import { SelectionExecutor } from './selection.js';
 import { TableScanExecutor } from './table-scan.js';
 import { TopNExecutor } from './top-n.js';
-
-const aggregateKinds = new Map<number, AggregateKind>([
-  [dagpb.ExprType.Count, 'count'],
-  [dagpb.ExprType.Sum, 'sum'],
-  [dagpb.ExprType.Avg, 'avg'],
-  [dagpb.ExprType.Min, 'min'],
-  [dagpb.ExprType.Max, 'max'],
-  [dagpb.ExprType.First, 'first'],
-  [dagpb.ExprType.BitAnd, 'bitAnd'],
-  [dagpb.ExprType.BitOr, 'bitOr'],
-  [dagpb.ExprType.BitXor, 'bitXor'],
-]);
-
-export function aggregateFromProto(expr: dagpb.Expr): AggregateCall {
-  const kind = aggregateKinds.get(expr.tp);
-  if (kind === undefined) throw new ExprError(ExprErrorCode.unknown, `aggregate function ${expr.tp} cannot run in the coprocessor`);
-  if (expr.children.length !== 1) throw new ExprError(ExprErrorCode.wrongArguments, `${kind.toUpperCase()} takes one argument, got ${expr.children.length}`);
-  return { kind, args: expr.children.map(exprFromProto), distinct: expr.hasDistinct };
-}
 
 /** The DAG's executors, built bottom-up: a scan first, each later one over the one before. */
 export function buildExecutors(dag: dagpb.DAGRequest, scanner: RangeScanner, environment: ExecutorEnvironment): BatchExecutor {
@@ -77,11 +57,4 @@ export function buildExecutors(dag: dagpb.DAGRequest, scanner: RangeScanner, env
     }
   });
   return current!;
-}
-
-/** The scan's direction: descending scans read their ranges from the end. */
-export function isDescendingScan(dag: dagpb.DAGRequest): boolean {
-  const first = dag.executors[0]?.executor;
-  if (first?.$case === 'tableScan' || first?.$case === 'indexScan') return first.value.desc;
-  return false;
 }

@@ -7,6 +7,7 @@ import { decodeChunk } from '../../common/expr/chunk-codec.js';
 import type { Column } from '../../common/expr/column.js';
 import { resultTypes } from '../../common/expr/eval-type.js';
 import { valueReader } from '../../common/expr/evaluate.js';
+import { defineScalar } from '../../common/expr/function.js';
 import { call, columnRef, constant, type ScalarValue } from '../../common/expr/expr.js';
 import { asTimestamp, type Timestamp } from '../../common/ids.js';
 import { utf8mb4GeneralCiCollation } from '../../common/types/collation.js';
@@ -205,7 +206,7 @@ describe('kv/coprocessor: DAG requests over an MVCC snapshot', () => {
     assert.deepEqual(seen, [1n, 2n, 3n, 5n, 7n]);
   });
 
-  test('limits: too many scanned rows, too much memory, and a bad expression end the request with a typed error', async () => {
+  test('limits: too many scanned rows, too much memory, a bad expression and a function that may not be pushed down end the request with a typed error', async () => {
     const scan = new DagBuilder().tableScan(tableId, columns).build();
     assert.equal((await done(scan, { budget: { maxScannedRows: 2 } })).response.error?.code, 1105);
     const grouped = new DagBuilder().tableScan(tableId, columns).aggregation([columnRef(0, int)], [{ kind: 'count', args: [constant(1n, int)], distinct: false }]).build();
@@ -214,5 +215,10 @@ describe('kv/coprocessor: DAG requests over an MVCC snapshot', () => {
     const error = (await done(overflow)).response.error;
     assert.equal(error?.code, 1690);
     assert.match(error?.msg ?? '', /BIGINT value is out of range/);
+    const sessionOnly = defineScalar({ sig: 99_002 as Sig, name: 'session_only', args: [], returns: 'int', pushable: false, row: () => 1n });
+    const refused = (await done(new DagBuilder().tableScan(tableId, columns).selection([call(sessionOnly.sig, [], bool)]).build())).response;
+    assert.equal(refused.error?.code, 1105);
+    assert.match(refused.error?.msg ?? '', /cannot be pushed down/);
+    assert.equal(refused.chunks.length, 0, 'refused before any row is read');
   });
 });

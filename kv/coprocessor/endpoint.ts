@@ -1,13 +1,14 @@
 import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
 import { CodecError } from '../../common/errors.js';
 import { encodeChunk } from '../../common/expr/chunk-codec.js';
+import { isDescendingScan } from '../../common/expr/dag-builder.js';
 import { EvalContext, ExprError } from '../../common/expr/context.js';
 import type { Timestamp } from '../../common/ids.js';
 import * as coprocessorpb from '../../proto/gen/coprocessor.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
 import type { MvccReader } from '../mvcc/reader.js';
 import { RequestBudget, CoprocessorLimitError, type BudgetOptions } from './budget.js';
-import { buildExecutors, isDescendingScan } from './dag.js';
+import { buildExecutors } from './dag.js';
 import type { BatchExecutor, ExecutorEnvironment } from './executor.js';
 import { coprocessorLimits } from './limits.js';
 import { CoprocessorLockedError, RangeScanner, type UserKeyRange } from './range-scanner.js';

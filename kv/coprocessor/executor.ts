@@ -1,5 +1,7 @@
 import { type Column, columnBuilderFor } from '../../common/expr/column.js';
 import { evalTypeOf } from '../../common/expr/eval-type.js';
+import { CompiledExpr } from '../../common/expr/evaluate.js';
+import type { Expr } from '../../common/expr/expr.js';
 import type { EvalContext } from '../../common/expr/context.js';
 import type { FieldType } from '../../common/types/field-type.js';
 import type { RequestBudget } from './budget.js';
@@ -60,4 +62,9 @@ export async function timed(stats: ExecutorStats, produce: () => Promise<BatchRe
   stats.producedRows += result.batch.rows;
   stats.processNs += process.hrtime.bigint() - started;
   return result;
+}
+
+/** Compiles an expression of a pushed-down request: only pushable functions may run here. */
+export function compilePushedDown(expr: Expr): CompiledExpr {
+  return new CompiledExpr(expr, { pushedDown: true });
 }

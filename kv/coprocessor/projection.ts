@@ -1,8 +1,8 @@
 import { broadcastColumn } from '../../common/expr/column.js';
-import { CompiledExpr } from '../../common/expr/evaluate.js';
+import type { CompiledExpr } from '../../common/expr/evaluate.js';
 import type { Expr } from '../../common/expr/expr.js';
 import type { FieldType } from '../../common/types/field-type.js';
-import { type BatchExecutor, type BatchResult, type ExecutorEnvironment, newStats, timed } from './executor.js';
+import { type BatchExecutor, type BatchResult, compilePushedDown, type ExecutorEnvironment, newStats, timed } from './executor.js';
 
 /** Computes one output column per expression. */
 export class ProjectionExecutor implements BatchExecutor {
@@ -19,7 +19,7 @@ export class ProjectionExecutor implements BatchExecutor {
   ) {
     this.schema = exprs.map((expr) => expr.type);
     this.children = [child];
-    this.exprs = exprs.map((expr) => new CompiledExpr(expr));
+    this.exprs = exprs.map((expr) => compilePushedDown(expr));
   }
 
   nextBatch(wantRows: number): Promise<BatchResult> {

@@ -3,6 +3,7 @@ import type { Timestamp } from '../../common/ids.js';
 import type { LockInfo } from '../mvcc/errors.js';
 import type { MvccReader } from '../mvcc/reader.js';
 import { scan } from '../mvcc/scanner.js';
+import { coprocessorLimits } from './limits.js';
 
 /** [start, end) of user keys; an empty end is unbounded. */
 export interface UserKeyRange {
@@ -25,10 +26,12 @@ export interface ScannedPair {
 }
 
 /**
- * Reads the newest visible version of every key in a list of ranges at `ts`, a page at a
- * time, from one snapshot (so every page of one request sees the same data). Ranges are
- * read in order (reverse order for descending scans). It remembers the last key it
- * returned, so a paged request can say exactly which part of its ranges it covered.
+ * Reads the newest visible version of every key in a list of ranges at `ts` from one
+ * snapshot (so every batch of one request sees the same data). Ranges are read in order
+ * (reverse order for descending scans). The engine is read a page of up to
+ * `scanPageEntries` at a time, however small the batches asked for: each read opens
+ * cursors and seeks. It remembers the last key it returned, so a paged request can say
+ * exactly which part of its ranges it covered.
  */
 export class RangeScanner {
   private rangeIndex = 0;
@@ -36,8 +39,12 @@ export class RangeScanner {
   private cursor: Uint8Array | undefined;
   private lastKey: Uint8Array | undefined;
   private firstKey: Uint8Array | undefined;
+  /** Pairs read from the engine and not handed out yet. Invariant: position <= buffer.length. */
+  private buffer: ScannedPair[] = [];
+  private position = 0;
   private exhausted = false;
   private stopped = false;
+  /** Pairs handed out. */
   scannedRows = 0;
 
   constructor(
@@ -52,12 +59,12 @@ export class RangeScanner {
 
   /** Nothing more will be returned (every range read, or the paging size reached). */
   get drained(): boolean {
-    return this.exhausted || this.stopped;
+    return this.stopped || (this.exhausted && this.position === this.buffer.length);
   }
 
-  /** Stopped by the paging size with ranges left to read. */
+  /** Stopped by the paging size with ranges (possibly) left to read. */
   get paused(): boolean {
-    return this.stopped && !this.exhausted;
+    return this.stopped && !(this.exhausted && this.position === this.buffer.length);
   }
 
   /** The first and last keys returned so far (undefined before the first). */
@@ -65,16 +72,30 @@ export class RangeScanner {
     return this.firstKey === undefined ? undefined : { first: this.firstKey, last: this.lastKey! };
   }
 
-  /** Up to `limit` pairs; an empty page means every range is read. Throws CoprocessorLockedError. */
+  /** Up to `wanted` pairs; an empty answer means every range is read. Throws CoprocessorLockedError. */
   async nextPage(wanted: number): Promise<ScannedPair[]> {
-    let limit = wanted;
-    if (this.pageRows > 0) {
-      limit = Math.min(limit, this.pageRows - this.scannedRows);
-      if (limit <= 0) {
-        this.stopped = true;
-        return [];
-      }
+    const left = this.pageRows > 0 ? this.pageRows - this.scannedRows : Number.MAX_SAFE_INTEGER;
+    if (left <= 0) {
+      this.stopped = true;
+      return [];
     }
+    if (this.position === this.buffer.length) {
+      // Never past the paging size: a lock beyond it is not this response's to report.
+      this.buffer = await this.readPage(Math.min(coprocessorLimits.scanPageEntries, left));
+      this.position = 0;
+      if (this.buffer.length === 0) return [];
+    }
+    const pairs = this.buffer.slice(this.position, this.position + Math.min(wanted, left));
+    this.position += pairs.length;
+    this.firstKey ??= pairs[0]!.key;
+    this.lastKey = pairs[pairs.length - 1]!.key;
+    this.scannedRows += pairs.length;
+    if (this.pageRows > 0 && this.scannedRows >= this.pageRows) this.stopped = true;
+    return pairs;
+  }
+
+  /** Up to `limit` pairs from the engine, from where the last read stopped. */
+  private async readPage(limit: number): Promise<ScannedPair[]> {
     while (!this.exhausted) {
       const range = this.currentRange();
       if (range === undefined) {
@@ -103,10 +124,6 @@ export class RangeScanner {
       const last = pairs[pairs.length - 1]!.key;
       this.cursor = this.descending ? last : keyAfter(last);
       if (entries.length < limit) this.nextRange();
-      this.firstKey ??= pairs[0]!.key;
-      this.lastKey = last;
-      this.scannedRows += pairs.length;
-      if (this.pageRows > 0 && this.scannedRows >= this.pageRows) this.stopped = true;
       return pairs;
     }
     return [];

@@ -1,11 +1,10 @@
 import { broadcastColumn, gatherColumn } from '../../common/expr/column.js';
-import { CompiledExpr } from '../../common/expr/evaluate.js';
+import { type CompiledExpr, valueReader } from '../../common/expr/evaluate.js';
 import type { Expr } from '../../common/expr/expr.js';
 import { isTruthy } from '../../common/expr/functions/logic.js';
 import { evalTypeOf } from '../../common/expr/eval-type.js';
-import { valueReader } from '../../common/expr/evaluate.js';
 import type { FieldType } from '../../common/types/field-type.js';
-import { type BatchExecutor, type BatchResult, type ExecutorEnvironment, newStats, timed } from './executor.js';
+import { type BatchExecutor, type BatchResult, compilePushedDown, type ExecutorEnvironment, newStats, timed } from './executor.js';
 
 /** Keeps the rows for which every condition is true (not false, not NULL). */
 export class SelectionExecutor implements BatchExecutor {
@@ -22,7 +21,7 @@ export class SelectionExecutor implements BatchExecutor {
   ) {
     this.schema = child.schema;
     this.children = [child];
-    this.conditions = conditions.map((condition) => new CompiledExpr(condition));
+    this.conditions = conditions.map((condition) => compilePushedDown(condition));
   }
 
   nextBatch(wantRows: number): Promise<BatchResult> {

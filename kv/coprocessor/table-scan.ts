@@ -1,6 +1,5 @@
 import { RowView } from '../../common/codec/row.js';
-import { recordKeyLengthBytes } from '../../common/codec/table.js';
-import { CodecError } from '../../common/errors.js';
+import { recordKeyHandle } from '../../common/codec/table.js';
 import type { IntColumnBuilder } from '../../common/expr/column.js';
 import { ExprError, ExprErrorCode } from '../../common/expr/context.js';
 import { fieldTypeFromProto } from '../../common/expr/proto-expr.js';
@@ -15,13 +14,6 @@ import { ScanExecutor } from './scan-executor.js';
 /** The field type a scan gives a column it reads. */
 export function columnInfoType(column: dagpb.ColumnInfo): FieldType {
   return fieldTypeFromProto({ tp: column.tp, flag: column.flag, flen: column.columnLen, decimal: column.decimal, collate: column.collation, charset: '', elems: column.elems });
-}
-
-/** The handle of a record key `t{tableId}_r{handle}`: its last 8 bytes, a comparable int64. */
-export function recordKeyHandle(key: Uint8Array): bigint {
-  if (key.length !== recordKeyLengthBytes || key[9] !== 0x5f || key[10] !== 0x72) throw new CodecError(`not a record key (${key.length} bytes)`);
-  const view = new DataView(key.buffer, key.byteOffset + 11, 8);
-  return BigInt.asIntN(64, view.getBigUint64(0) ^ (1n << 63n));
 }
 
 /**

@@ -1,9 +1,9 @@
-import { CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
-import { broadcastColumn } from '../../common/expr/column.js';
+import { type CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
+import { broadcastColumn, type Column } from '../../common/expr/column.js';
 import { evalTypeOf } from '../../common/expr/eval-type.js';
 import type { Expr, ScalarValue } from '../../common/expr/expr.js';
 import type { FieldType } from '../../common/types/field-type.js';
-import { type BatchExecutor, type BatchResult, type ExecutorEnvironment, newStats, timed } from './executor.js';
+import { type BatchExecutor, type BatchResult, compilePushedDown, type ExecutorEnvironment, newStats, timed } from './executor.js';
 import { compareSortValues, type SortKey, sortKeyOf } from './row-order.js';
 import { coprocessorLimits } from './limits.js';
 
@@ -43,7 +43,7 @@ export class TopNExecutor implements BatchExecutor {
   ) {
     this.schema = child.schema;
     this.children = [child];
-    this.order = orderBy.map((item) => new CompiledExpr(item.expr));
+    this.order = orderBy.map((item) => compilePushedDown(item.expr));
     this.keys = orderBy.map((item) => sortKeyOf(item.expr.type, item.descending));
     this.limit = Number(limit > 1_000_000_000n ? 1_000_000_000n : limit);
   }
@@ -68,7 +68,7 @@ export class TopNExecutor implements BatchExecutor {
     });
   }
 
-  private take(columns: Parameters<CompiledExpr['evaluate']>[1], rows: number): void {
+  private take(columns: readonly Column[], rows: number): void {
     if (rows === 0) return;
     const keyReaders = this.order.map((expr) => valueReader(broadcastColumn(expr.evaluate(this.environment.context, columns, rows), rows), expr.expr.type));
     const rowReaders = columns.map((column, index) => valueReader(column, this.schema[index]!));

@@ -1,4 +1,3 @@
-import { compareBytes } from '../../common/codec/bytes.js';
 import { asTimestamp } from '../../common/ids.js';
 import * as coprocessorpb from '../../proto/gen/coprocessor.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
@@ -6,11 +5,10 @@ import type { BudgetOptions } from '../coprocessor/budget.js';
 import { checkedRanges, CoprocessorRequestError, parseDagRequest, runDag } from '../coprocessor/endpoint.js';
 import type { UserKeyRange } from '../coprocessor/range-scanner.js';
 import type { RaftKv } from '../raftstore/raft-kv.js';
-import { keyNotInRegionError, RegionError } from '../raftstore/region-errors.js';
 import type { RaftStore } from '../raftstore/raft-store.js';
 import { lockInfoToProto } from './kv-errors.js';
 import { guarded } from './kv-handlers.js';
-import { readOptionsOf, regionContextOf, txnRangeOfRegion } from './request-scope.js';
+import { checkTxnRangesInRegion, readOptionsOf, regionContextOf } from './request-scope.js';
 
 export interface CoprocessorOptions {
   /** Store-wide limits of one request (the context's max_execution_duration_ms overrides the time). */
@@ -38,7 +36,7 @@ export function createCoprocessorHandler(store: RaftStore, kv: RaftKv, options: 
         throw error;
       }
       if (ranges.length === 0) return coprocessorpb.Response.create({ otherError: 'a coprocessor request needs at least one range' });
-      checkRangesInRegion(store, context, ranges);
+      checkTxnRangesInRegion(store, context, ranges);
       const ts = asTimestamp(request.startTs === 0n ? dag.startTsFallback : request.startTs);
       const readOptions = readOptionsOf(request.context);
       const maxDurationMs = request.context?.maxExecutionDurationMs ?? 0n;
@@ -65,16 +63,4 @@ export function createCoprocessorHandler(store: RaftStore, kv: RaftKv, options: 
     },
     (failure) => (failure.kind === 'region' ? coprocessorpb.Response.create({ regionError: failure.error }) : coprocessorpb.Response.create({ otherError: failure.kind === 'other' ? failure.message : 'key error' })),
   );
-}
-
-function checkRangesInRegion(store: RaftStore, context: ReturnType<typeof regionContextOf>, ranges: readonly UserKeyRange[]): void {
-  const region = store.peer(context.regionId)?.region;
-  // Absent here: the read barrier reports RegionNotFound.
-  if (region === undefined) return;
-  const inRegion = txnRangeOfRegion(store, context);
-  for (const range of ranges) {
-    const startsInside = compareBytes(range.start, inRegion.start) >= 0;
-    const endsInside = inRegion.end.length === 0 || (range.end.length > 0 && compareBytes(range.end, inRegion.end) <= 0);
-    if (!startsInside || !endsInside) throw new RegionError(keyNotInRegionError(startsInside ? range.end : range.start, region));
-  }
 }

@@ -60,6 +60,18 @@ export function checkTxnKeysInRegion(store: RaftStore, context: RegionContext, k
   }
 }
 
+/** Each transactional range (user keys) must lie in the region; the first that does not is KeyNotInRegion. */
+export function checkTxnRangesInRegion(store: RaftStore, context: RegionContext, ranges: readonly KeyRange[]): void {
+  const region = regionHere(store, context);
+  if (region === undefined) return;
+  const inRegion = txnRangeOf(region.startKey, region.endKey);
+  for (const range of ranges) {
+    const startsInside = compareBytes(range.start, inRegion.start) >= 0;
+    const endsInside = inRegion.end.length === 0 || (range.end.length > 0 && compareBytes(range.end, inRegion.end) <= 0);
+    if (!startsInside || !endsInside) throw new RegionError(keyNotInRegionError(startsInside ? range.end : range.start, region));
+  }
+}
+
 /** Raw keys route as themselves. */
 export function checkRawKeysInRegion(store: RaftStore, context: RegionContext, keys: readonly Uint8Array[]): void {
   const region = regionHere(store, context);

@@ -9,28 +9,33 @@ const int64Min = -(1n << 63n);
 const int64Max = (1n << 63n) - 1n;
 const uint64Max = (1n << 64n) - 1n;
 
+/** How an out-of-range message shows the computation: `(9223372036854775807 + 1)`, `abs(-9223372036854775808)`. */
+function shown(operator: string, left: ScalarValue, right?: ScalarValue): string {
+  return right === undefined ? `${operator}(${String(left)})` : `(${String(left)} ${operator} ${String(right)})`;
+}
+
 /**
  * An integer result checked against the call's result type: MySQL raises "BIGINT value is
- * out of range" (1690) rather than wrapping or rounding.
+ * out of range" (1690) rather than wrapping or rounding. The message is built only then.
  */
-export function checkedInteger(value: bigint, call: CallInfo, shown: string): bigint {
+export function checkedInteger(value: bigint, call: CallInfo, operator: string, left: ScalarValue, right?: ScalarValue): bigint {
   const unsigned = isUnsignedType(call.type);
   if (unsigned ? value < 0n || value > uint64Max : value < int64Min || value > int64Max) {
-    throw new ExprError(ExprErrorCode.dataOutOfRange, `BIGINT${unsigned ? ' UNSIGNED' : ''} value is out of range in '${shown}'`);
+    throw new ExprError(ExprErrorCode.dataOutOfRange, `BIGINT${unsigned ? ' UNSIGNED' : ''} value is out of range in '${shown(operator, left, right)}'`);
   }
   return value;
 }
 
-function checkedReal(value: number, shown: string): number {
-  if (!Number.isFinite(value)) throw new ExprError(ExprErrorCode.dataOutOfRange, `DOUBLE value is out of range in '${shown}'`);
+function checkedReal(value: number, operator: string, left: number, right: number): number {
+  if (!Number.isFinite(value)) throw new ExprError(ExprErrorCode.dataOutOfRange, `DOUBLE value is out of range in '${shown(operator, left, right)}'`);
   return value;
 }
 
-function checkedDecimal(compute: () => Decimal | null, shown: string): Decimal | null {
+function checkedDecimal(compute: () => Decimal | null, operator: string, left: Decimal, right: Decimal): Decimal | null {
   try {
     return compute();
   } catch (error) {
-    if (error instanceof DecimalError && error.kind === 'overflow') throw new ExprError(ExprErrorCode.dataOutOfRange, `DECIMAL value is out of range in '${shown}'`);
+    if (error instanceof DecimalError && error.kind === 'overflow') throw new ExprError(ExprErrorCode.dataOutOfRange, `DECIMAL value is out of range in '${shown(operator, left, right)}'`);
     throw error;
   }
 }
@@ -39,10 +44,6 @@ function checkedDecimal(compute: () => Decimal | null, shown: string): Decimal |
 function divisionByZero(context: EvalContext): null {
   context.warn(ExprErrorCode.divisionByZero, 'Division by 0');
   return null;
-}
-
-function show(left: ScalarValue, operator: string, right: ScalarValue): string {
-  return `(${String(left)} ${operator} ${String(right)})`;
 }
 
 type Binary<T> = (context: EvalContext, left: T, right: T, call: CallInfo) => ScalarValue | null;
@@ -61,42 +62,42 @@ function defineBinary<T>(sigs: readonly number[], name: string, type: 'int' | 'r
 
 // Integers: exact in bigint, then range-checked against the result type (unsigned when
 // the planner typed the call unsigned, as MySQL does when either operand is unsigned).
-defineBinary<bigint>([Sig.PlusInt, Sig.PlusIntUnsigned], '+', 'int', 'int', (_context, left, right, call) => checkedInteger(left + right, call, show(left, '+', right)));
-defineBinary<bigint>([Sig.MinusInt, Sig.MinusIntUnsigned], '-', 'int', 'int', (_context, left, right, call) => checkedInteger(left - right, call, show(left, '-', right)));
-defineBinary<bigint>([Sig.MultiplyInt, Sig.MultiplyIntUnsigned], '*', 'int', 'int', (_context, left, right, call) => checkedInteger(left * right, call, show(left, '*', right)));
+defineBinary<bigint>([Sig.PlusInt, Sig.PlusIntUnsigned], '+', 'int', 'int', (_context, left, right, call) => checkedInteger(left + right, call, '+', left, right));
+defineBinary<bigint>([Sig.MinusInt, Sig.MinusIntUnsigned], '-', 'int', 'int', (_context, left, right, call) => checkedInteger(left - right, call, '-', left, right));
+defineBinary<bigint>([Sig.MultiplyInt, Sig.MultiplyIntUnsigned], '*', 'int', 'int', (_context, left, right, call) => checkedInteger(left * right, call, '*', left, right));
 // DIV truncates toward zero, as bigint division does.
-defineBinary<bigint>([Sig.IntDivideInt], 'DIV', 'int', 'int', (context, left, right, call) => (right === 0n ? divisionByZero(context) : checkedInteger(left / right, call, show(left, 'DIV', right))));
+defineBinary<bigint>([Sig.IntDivideInt], 'DIV', 'int', 'int', (context, left, right, call) => (right === 0n ? divisionByZero(context) : checkedInteger(left / right, call, 'DIV', left, right)));
 // The remainder takes the dividend's sign, as bigint % does.
-defineBinary<bigint>([Sig.ModInt], '%', 'int', 'int', (context, left, right, call) => (right === 0n ? divisionByZero(context) : checkedInteger(left % right, call, show(left, '%', right))));
+defineBinary<bigint>([Sig.ModInt], '%', 'int', 'int', (context, left, right, call) => (right === 0n ? divisionByZero(context) : checkedInteger(left % right, call, '%', left, right)));
 
-defineBinary<number>([Sig.PlusReal], '+', 'real', 'real', (_context, left, right) => checkedReal(left + right, show(left, '+', right)));
-defineBinary<number>([Sig.MinusReal], '-', 'real', 'real', (_context, left, right) => checkedReal(left - right, show(left, '-', right)));
-defineBinary<number>([Sig.MultiplyReal], '*', 'real', 'real', (_context, left, right) => checkedReal(left * right, show(left, '*', right)));
-defineBinary<number>([Sig.DivideReal], '/', 'real', 'real', (context, left, right) => (right === 0 ? divisionByZero(context) : checkedReal(left / right, show(left, '/', right))));
+defineBinary<number>([Sig.PlusReal], '+', 'real', 'real', (_context, left, right) => checkedReal(left + right, '+', left, right));
+defineBinary<number>([Sig.MinusReal], '-', 'real', 'real', (_context, left, right) => checkedReal(left - right, '-', left, right));
+defineBinary<number>([Sig.MultiplyReal], '*', 'real', 'real', (_context, left, right) => checkedReal(left * right, '*', left, right));
+defineBinary<number>([Sig.DivideReal], '/', 'real', 'real', (context, left, right) => (right === 0 ? divisionByZero(context) : checkedReal(left / right, '/', left, right)));
 defineBinary<number>([Sig.ModReal], '%', 'real', 'real', (context, left, right) => (right === 0 ? divisionByZero(context) : left % right));
 
-defineBinary<Decimal>([Sig.PlusDecimal], '+', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.add(right), show(left, '+', right)));
-defineBinary<Decimal>([Sig.MinusDecimal], '-', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.sub(right), show(left, '-', right)));
-defineBinary<Decimal>([Sig.MultiplyDecimal], '*', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.mul(right), show(left, '*', right)));
+defineBinary<Decimal>([Sig.PlusDecimal], '+', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.add(right), '+', left, right));
+defineBinary<Decimal>([Sig.MinusDecimal], '-', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.sub(right), '-', left, right));
+defineBinary<Decimal>([Sig.MultiplyDecimal], '*', 'decimal', 'decimal', (_context, left, right) => checkedDecimal(() => left.mul(right), '*', left, right));
 defineBinary<Decimal>([Sig.DivideDecimal], '/', 'decimal', 'decimal', (context, left, right) => {
   if (right.isZero()) return divisionByZero(context);
-  return checkedDecimal(() => left.div(right), show(left, '/', right));
+  return checkedDecimal(() => left.div(right), '/', left, right);
 });
 defineBinary<Decimal>([Sig.ModDecimal], '%', 'decimal', 'decimal', (context, left, right) => {
   if (right.isZero()) return divisionByZero(context);
-  return checkedDecimal(() => left.mod(right), show(left, '%', right));
+  return checkedDecimal(() => left.mod(right), '%', left, right);
 });
 defineBinary<Decimal>([Sig.IntDivideDecimal], 'DIV', 'decimal', 'int', (context, left, right, call) => {
   if (right.isZero()) return divisionByZero(context);
-  const quotient = checkedDecimal(() => left.div(right), show(left, 'DIV', right))!;
-  return checkedInteger(quotient.round(0, 'truncate').toBigInt(), call, show(left, 'DIV', right));
+  const quotient = checkedDecimal(() => left.div(right), 'DIV', left, right)!;
+  return checkedInteger(quotient.round(0, 'truncate').toBigInt(), call, 'DIV', left, right);
 });
 
-defineScalar({ sig: Sig.UnaryMinusInt, name: '-', args: ['int'], returns: 'int', row: (_context, [value], call) => checkedInteger(-(value as bigint), call, `-(${String(value)})`) });
+defineScalar({ sig: Sig.UnaryMinusInt, name: '-', args: ['int'], returns: 'int', row: (_context, [value], call) => checkedInteger(-(value as bigint), call, '-', value as bigint) });
 defineScalar({ sig: Sig.UnaryMinusReal, name: '-', args: ['real'], returns: 'real', row: (_context, [value]) => -(value as number) });
 defineScalar({ sig: Sig.UnaryMinusDecimal, name: '-', args: ['decimal'], returns: 'decimal', row: (_context, [value]) => (value as Decimal).negate() });
 
-defineScalar({ sig: Sig.AbsInt, name: 'abs', args: ['int'], returns: 'int', row: (_context, [value], call) => checkedInteger((value as bigint) < 0n ? -(value as bigint) : (value as bigint), call, `abs(${String(value)})`) });
+defineScalar({ sig: Sig.AbsInt, name: 'abs', args: ['int'], returns: 'int', row: (_context, [value], call) => checkedInteger((value as bigint) < 0n ? -(value as bigint) : (value as bigint), call, 'abs', value as bigint) });
 defineScalar({ sig: Sig.AbsUnsigned, name: 'abs', args: ['int'], returns: 'int', row: (_context, [value]) => value ?? null });
 defineScalar({ sig: Sig.AbsReal, name: 'abs', args: ['real'], returns: 'real', row: (_context, [value]) => Math.abs(value as number) });
 defineScalar({ sig: Sig.AbsDecimal, name: 'abs', args: ['decimal'], returns: 'decimal', row: (_context, [value]) => (value as Decimal).abs() });
