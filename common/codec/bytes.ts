@@ -198,3 +198,11 @@ export function smallestDecodedAtOrAfter(boundary: Uint8Array): Uint8Array {
     offset += groupSizeBytes + 1;
   }
 }
+
+/**
+ * A string that names a key exactly, for maps and sets: one latin1 character per byte,
+ * so equal keys give equal strings and the strings sort as the keys do.
+ */
+export function keyId(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}

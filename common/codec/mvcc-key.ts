@@ -1,7 +1,7 @@
 import { CodecError } from '../errors.js';
 import { asTimestamp, type Timestamp } from '../ids.js';
 import { ByteReader, ByteWriter } from './buffer.js';
-import { decodeBytes, encodeBytes } from './bytes.js';
+import { decodeBytes, encodeBytes, smallestDecodedAtOrAfter } from './bytes.js';
 
 /**
  * MVCC keys as TiKV lays them out: the user key in memcomparable form, then the
@@ -19,6 +19,25 @@ export function encodeUserKey(userKey: Uint8Array): Uint8Array {
   writer.reset();
   encodeBytes(writer, userKey);
   return writer.finish();
+}
+
+/** [x, x): a range with no key in it. */
+const noUserKeys = Uint8Array.of(0);
+
+/**
+ * The user keys whose encodings fall in [encodedStart, encodedEnd) (a region's bounds; an
+ * empty end is unbounded), as a range of user keys. A bound that is no encoding (a region
+ * split at a raw key) maps to the smallest user key encoded at or after it, so the range
+ * is exact either way.
+ */
+export function userKeyRangeOf(encodedStart: Uint8Array, encodedEnd: Uint8Array): { start: Uint8Array; end: Uint8Array } {
+  // An empty bound maps to itself: the start of the key space, or no upper bound.
+  const start = smallestDecodedAtOrAfter(encodedStart);
+  const end = smallestDecodedAtOrAfter(encodedEnd);
+  // A non-empty end below every encoding (a raw split at "\0"): the region holds no user
+  // key, and the range must say so rather than read as unbounded.
+  if (encodedEnd.length > 0 && end.length === 0) return { start: noUserKeys, end: noUserKeys };
+  return { start, end };
 }
 
 export function encodeMvccKey(userKey: Uint8Array, ts: Timestamp): Uint8Array {

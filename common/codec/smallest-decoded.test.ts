@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../random.js';
 import { compareBytes, smallestDecodedAtOrAfter } from './bytes.js';
-import { encodeUserKey as encodeMemcomparableBytes } from './mvcc-key.js';
+import { encodeUserKey as encodeMemcomparableBytes, userKeyRangeOf } from './mvcc-key.js';
 
 describe('smallestDecodedAtOrAfter', () => {
   test('encode(k) >= b exactly when k >= smallestDecodedAtOrAfter(b), for random keys and boundaries', () => {
@@ -35,6 +35,22 @@ describe('smallestDecodedAtOrAfter', () => {
     for (const text of ['', 'a', 'abcdefgh', 'abcdefghi', 'row\0\0']) {
       const key = Buffer.from(text);
       assert.deepEqual(Buffer.from(smallestDecodedAtOrAfter(encodeMemcomparableBytes(key))), key);
+    }
+  });
+
+  test('userKeyRangeOf: a user key is in the range exactly when its encoding is in the region, empty bounds included', () => {
+    const random = new SeededRandom(92);
+    const bytesOf = (maxLength: number) => Uint8Array.from({ length: random.nextInt(maxLength + 1) }, () => [0x00, 0x61, 0xff][random.nextInt(3)]!);
+    for (let round = 0; round < 2_000; round++) {
+      const [low, high] = [bytesOf(12), bytesOf(12)].sort(compareBytes) as [Uint8Array, Uint8Array];
+      const regionStart = random.nextInt(4) === 0 ? new Uint8Array(0) : low;
+      const regionEnd = random.nextInt(4) === 0 ? new Uint8Array(0) : high;
+      const range = userKeyRangeOf(regionStart, regionEnd);
+      const key = bytesOf(12);
+      const encoded = encodeMemcomparableBytes(key);
+      const inRegion = compareBytes(encoded, regionStart) >= 0 && (regionEnd.length === 0 || compareBytes(encoded, regionEnd) < 0);
+      const inRange = compareBytes(key, range.start) >= 0 && (range.end.length === 0 || compareBytes(key, range.end) < 0);
+      assert.equal(inRange, inRegion);
     }
   });
 });

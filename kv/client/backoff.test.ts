@@ -28,4 +28,22 @@ describe('Backoffer', () => {
       (error: unknown) => error instanceof BackoffExhaustedError && error.lastKind === 'notLeader' && /no leader yet/.test(error.message) && error.history.length === 5,
     );
   });
+
+  test('forks wait apart (parallel waits overlap) and join brings back the longest; rounds of them still end at the budget', () => {
+    const parent = new Backoffer(1_000, { random: () => 1 });
+    parent.nextDelay('regionMiss', 'miss');
+    const [a, b] = [parent.fork(), parent.fork()];
+    assert.equal(a.nextDelay('regionMiss', 'a'), 4, 'a fork continues its parent\'s attempt count');
+    assert.equal(b.nextDelay('tikvRpc', 'b'), 100);
+    assert.equal(b.nextDelay('tikvRpc', 'b'), 200);
+    parent.join([a, b]);
+    assert.equal(parent.waitedMs, 2 + 100 + 200);
+    assert.throws(() => {
+      for (let round = 0; round < 100; round++) {
+        const forks = [parent.fork(), parent.fork()];
+        for (const fork of forks) fork.nextDelay('tikvRpc', 'down');
+        parent.join(forks);
+      }
+    }, (error: unknown) => error instanceof BackoffExhaustedError && /down/.test(error.message));
+  });
 });

@@ -40,6 +40,27 @@ export class Backoffer {
     this.random = options.random ?? Math.random;
   }
 
+  /**
+   * A backoffer for one of several requests sent in parallel (client-go's Fork): its own
+   * attempt counts, and the budget this one has left. Parallel waits overlap in time, so
+   * they do not add up; `join` brings the longest back.
+   */
+  fork(): Backoffer {
+    const child = new Backoffer(this.budgetMs, { random: this.random });
+    child.totalMs = this.totalMs;
+    for (const [kind, count] of this.attempts) child.attempts.set(kind, count);
+    return child;
+  }
+
+  /** After parallel requests on forks: this one has waited as long as the longest of them. */
+  join(children: readonly Backoffer[]): void {
+    for (const child of children) {
+      if (child.totalMs <= this.totalMs) continue;
+      this.totalMs = child.totalMs;
+      this.causes.splice(0, this.causes.length, ...child.causes);
+    }
+  }
+
   /** Milliseconds waited so far. */
   get waitedMs(): number {
     return this.totalMs;

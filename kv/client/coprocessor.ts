@@ -1,5 +1,6 @@
-import { compareBytes, smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
-import { encodeUserKey } from '../../common/codec/mvcc-key.js';
+import { compareBytes } from '../../common/codec/bytes.js';
+import { encodeUserKey, userKeyRangeOf } from '../../common/codec/mvcc-key.js';
+import type { KeyRange } from '../../common/codec/table.js';
 import { decodeChunk } from '../../common/expr/chunk-codec.js';
 import { isDescendingScan } from '../../common/expr/dag-builder.js';
 import type { Column } from '../../common/expr/column.js';
@@ -7,19 +8,14 @@ import * as coprocessorpb from '../../proto/gen/coprocessor.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
 import type { Backoffer } from './backoff.js';
 import { CoprocessorExecutionError, CoprocessorRequestError } from './errors.js';
+import { clipToRegion } from './keys.js';
 import type { RegionClient } from './region-client.js';
 import type { RegionLocation } from './region-cache.js';
 import type { LockResolver } from './txn/lock-resolver.js';
 
-/** [start, end) of user keys; an empty end is unbounded. */
-export interface CopRange {
-  readonly start: Uint8Array;
-  readonly end: Uint8Array;
-}
-
 export interface CopRequestOptions {
-  /** Ranges of user keys (e.g. a table's record range); they must not overlap. */
-  readonly ranges: readonly CopRange[];
+  /** Ranges of user keys, [start, end) (e.g. a table's record range); they must not overlap. */
+  readonly ranges: readonly KeyRange[];
   /** The snapshot to read (a fresh timestamp when absent). */
   readonly startTs?: bigint;
   /** Results in key order (descending for a descending scan); otherwise as they arrive. */
@@ -45,7 +41,7 @@ export interface CopResult {
 
 interface Task {
   readonly location: RegionLocation;
-  readonly ranges: CopRange[];
+  readonly ranges: KeyRange[];
 }
 
 /**
@@ -64,7 +60,8 @@ export async function* sendCoprocessor(client: RegionClient, resolver: LockResol
   if (descending) tasks.reverse();
   const concurrency = Math.max(1, options.concurrency ?? client.concurrency);
   const bypass = new Set<bigint>();
-  const run = (task: Task, emit: (result: CopResult) => void) => runTask(client, resolver, task, { data, startTs, descending, options, bypass }, emit);
+  // Tasks run in parallel, each backing off on its own fork of the request's budget.
+  const run = (task: Task, emit: (result: CopResult) => void) => runTask(client, resolver, task, { data, startTs, descending, options, bypass }, backoffer.fork(), emit);
 
   // Each task's results, in task order; tasks start as earlier ones finish.
   const outputs = tasks.map(() => ({ results: [] as CopResult[], done: false, error: undefined as unknown }));
@@ -147,8 +144,8 @@ interface TaskContext {
   readonly bypass: Set<bigint>;
 }
 
-async function runTask(client: RegionClient, resolver: LockResolver, task: Task, context: TaskContext, emit: (result: CopResult) => void): Promise<void> {
-  const backoffer = client.backoffer();
+/** Runs one region's task; a re-split one's parts run in order on the same backoffer, so the budget bounds them all. */
+async function runTask(client: RegionClient, resolver: LockResolver, task: Task, context: TaskContext, backoffer: Backoffer, emit: (result: CopResult) => void): Promise<void> {
   let ranges = task.ranges;
   let location = task.location;
   for (;;) {
@@ -169,7 +166,7 @@ async function runTask(client: RegionClient, resolver: LockResolver, task: Task,
       // The region changed: plan what is left again, over the regions there are now.
       const subtasks = await splitByRegion(client, ranges, backoffer);
       if (context.descending) subtasks.reverse();
-      for (const subtask of subtasks) await runTask(client, resolver, subtask, context, emit);
+      for (const subtask of subtasks) await runTask(client, resolver, subtask, context, backoffer, emit);
       return;
     }
     if (response.locked !== undefined) {
@@ -198,8 +195,8 @@ async function runTask(client: RegionClient, resolver: LockResolver, task: Task,
 }
 
 /** The ranges left after a paged response covered `covered` (its end ascending, its start descending). */
-function remainingRanges(ranges: readonly CopRange[], covered: coprocessorpb.KeyRange, descending: boolean): CopRange[] {
-  const left: CopRange[] = [];
+function remainingRanges(ranges: readonly KeyRange[], covered: coprocessorpb.KeyRange, descending: boolean): KeyRange[] {
+  const left: KeyRange[] = [];
   for (const range of ranges) {
     if (!descending) {
       if (range.end.length > 0 && compareBytes(range.end, covered.end) <= 0) continue;
@@ -213,21 +210,20 @@ function remainingRanges(ranges: readonly CopRange[], covered: coprocessorpb.Key
 }
 
 /** Cuts ranges at region boundaries (in user keys), one task per region. */
-async function splitByRegion(client: RegionClient, ranges: readonly CopRange[], backoffer: Backoffer): Promise<Task[]> {
+async function splitByRegion(client: RegionClient, ranges: readonly KeyRange[], backoffer: Backoffer): Promise<Task[]> {
   const sorted = [...ranges].sort((a, b) => compareBytes(a.start, b.start));
   const tasks: Task[] = [];
   for (const range of sorted) {
     let from = range.start;
     for (;;) {
       const location = await client.cache.locate(encodeUserKey(from), backoffer);
-      const regionEnd = location.region.endKey.length === 0 ? new Uint8Array(0) : smallestDecodedAtOrAfter(location.region.endKey);
-      const endsInRegion = regionEnd.length === 0 || (range.end.length > 0 && compareBytes(range.end, regionEnd) <= 0);
-      const piece = { start: from, end: endsInRegion ? range.end : regionEnd };
-      const last = tasks[tasks.length - 1];
-      if (last !== undefined && last.location.region.id === location.region.id) last.ranges.push(piece);
+      const clipped = clipToRegion(range.end, userKeyRangeOf(location.region.startKey, location.region.endKey).end);
+      const piece = { start: from, end: clipped.end };
+      const previous = tasks[tasks.length - 1];
+      if (previous !== undefined && previous.location.region.id === location.region.id) previous.ranges.push(piece);
       else tasks.push({ location, ranges: [piece] });
-      if (endsInRegion) break;
-      from = regionEnd;
+      if (clipped.last) break;
+      from = clipped.end;
     }
   }
   return tasks;

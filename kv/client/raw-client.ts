@@ -1,7 +1,7 @@
-import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
+import { compareBytes, keyAfter, keyId } from '../../common/codec/bytes.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import { KvClientError, KvServerError } from './errors.js';
-import { checkRange, keyId, scanLimitOf, uniqueKeys } from './keys.js';
+import { checkKey, checkRange, clipToRegion, scanLimitOf, storeScanMaxLimit, uniqueKeys } from './keys.js';
 import { RegionClient, type RegionClientOptions } from './region-client.js';
 
 export interface RawPair {
@@ -19,7 +19,6 @@ export interface RawScanOptions {
 }
 
 /** The most pairs a store answers per scan request. */
-const storeScanMaxLimit = 10_240;
 
 /**
  * TideDB as a key-value store (TiKV's RawKV): every call is routed by key to the
@@ -46,12 +45,12 @@ export class RawClient {
    * the new regions' ids). Answers the regions the splits produced, in key order.
    */
   splitRegions(splitKeys: readonly Uint8Array[]): Promise<metapb.Region[]> {
-    splitKeys.forEach(checkKey);
+    for (const key of splitKeys) checkKey(key, 'a raw key');
     return this.client.splitRegions(splitKeys, { raw: true });
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    checkKey(key);
+    checkKey(key, 'a raw key');
     const response = await this.client.toKey(key, 'rawGet', { key: Buffer.from(key), cf: '' });
     throwIfError(response.error);
     return response.notFound ? undefined : response.value;
@@ -59,7 +58,7 @@ export class RawClient {
 
   /** The pairs of the keys that exist, in key order. */
   async batchGet(keys: readonly Uint8Array[]): Promise<RawPair[]> {
-    keys.forEach(checkKey);
+    for (const key of keys) checkKey(key, 'a raw key');
     const parts = await this.client.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
       const response = await this.client.sender.attempt(location, backoffer, 'rawBatchGet', { keys: part.map((key) => Buffer.from(key)), cf: '' });
       if (response !== undefined) throwIfPairError(response.pairs);
@@ -69,13 +68,13 @@ export class RawClient {
   }
 
   async put(key: Uint8Array, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<void> {
-    checkKey(key);
+    checkKey(key, 'a raw key');
     const response = await this.client.toKey(key, 'rawPut', { key: Buffer.from(key), value: Buffer.from(value), cf: '', ttl: ttlOf(options.ttlSeconds), forCas: false });
     throwIfError(response.error);
   }
 
   async batchPut(pairs: readonly RawPair[], options: { ttlSeconds?: number } = {}): Promise<void> {
-    pairs.forEach((pair) => checkKey(pair.key));
+    pairs.forEach((pair) => checkKey(pair.key, 'a raw key'));
     const ttl = ttlOf(options.ttlSeconds);
     await this.client.byRegion(lastWriteWins(pairs), (pair) => pair.key, (pair) => pair.key.length + pair.value.length, async (location, part, backoffer) => {
       const response = await this.client.sender.attempt(location, backoffer, 'rawBatchPut', {
@@ -90,13 +89,13 @@ export class RawClient {
   }
 
   async delete(key: Uint8Array): Promise<void> {
-    checkKey(key);
+    checkKey(key, 'a raw key');
     const response = await this.client.toKey(key, 'rawDelete', { key: Buffer.from(key), cf: '', forCas: false });
     throwIfError(response.error);
   }
 
   async batchDelete(keys: readonly Uint8Array[]): Promise<void> {
-    keys.forEach(checkKey);
+    for (const key of keys) checkKey(key, 'a raw key');
     await this.client.byRegion(uniqueKeys(keys), (key) => key, (key) => key.length, async (location, part, backoffer) => {
       const response = await this.client.sender.attempt(location, backoffer, 'rawBatchDelete', { keys: part.map((key) => Buffer.from(key)), cf: '', forCas: false });
       if (response !== undefined) throwIfError(response.error);
@@ -113,10 +112,9 @@ export class RawClient {
     let from = start;
     while (out.length < limit) {
       const location = await this.client.cache.locate(from, backoffer);
-      const regionEnd = location.region.endKey;
-      const to = endWithin(end, regionEnd);
+      const clipped = clipToRegion(end, location.region.endKey);
       const asked = Math.min(limit - out.length, storeScanMaxLimit);
-      const response = await this.client.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(to), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
+      const response = await this.client.sender.attempt(location, backoffer, 'rawScan', { startKey: Buffer.from(from), endKey: Buffer.from(clipped.end), limit: asked, keyOnly: options.keyOnly ?? false, cf: '', reverse: false });
       if (response === undefined) continue;
       throwIfPairError(response.kvs);
       for (const pair of response.kvs) out.push({ key: pair.key, value: pair.value });
@@ -127,8 +125,8 @@ export class RawClient {
         continue;
       }
       // This region is done; the next one starts where it ends, unless the range ends first.
-      if (rangeEndsIn(end, regionEnd)) break;
-      from = regionEnd;
+      if (clipped.last) break;
+      from = clipped.end;
     }
     return out;
   }
@@ -168,12 +166,12 @@ export class RawClient {
     let from = start;
     for (;;) {
       const location = await this.client.cache.locate(from, backoffer);
-      const regionEnd = location.region.endKey;
-      const response = await this.client.sender.attempt(location, backoffer, 'rawDeleteRange', { startKey: Buffer.from(from), endKey: Buffer.from(endWithin(end, regionEnd)), cf: '' });
+      const clipped = clipToRegion(end, location.region.endKey);
+      const response = await this.client.sender.attempt(location, backoffer, 'rawDeleteRange', { startKey: Buffer.from(from), endKey: Buffer.from(clipped.end), cf: '' });
       if (response === undefined) continue;
       throwIfError(response.error);
-      if (rangeEndsIn(end, regionEnd)) return;
-      from = regionEnd;
+      if (clipped.last) return;
+      from = clipped.end;
     }
   }
 
@@ -182,7 +180,7 @@ export class RawClient {
    * exist). Answers whether it did, and the value found either way.
    */
   async compareAndSwap(key: Uint8Array, previous: Uint8Array | undefined, value: Uint8Array, options: { ttlSeconds?: number } = {}): Promise<{ succeeded: boolean; previous: Uint8Array | undefined }> {
-    checkKey(key);
+    checkKey(key, 'a raw key');
     const response = await this.client.toKey(key, 'rawCompareAndSwap', {
       key: Buffer.from(key),
       value: Buffer.from(value),
@@ -197,26 +195,13 @@ export class RawClient {
 
   /** Seconds until `key` expires: 0 if it never does, undefined if it does not exist. */
   async getKeyTTL(key: Uint8Array): Promise<number | undefined> {
-    checkKey(key);
+    checkKey(key, 'a raw key');
     const response = await this.client.toKey(key, 'rawGetKeyTtl', { key: Buffer.from(key), cf: '' });
     throwIfError(response.error);
     return response.notFound ? undefined : Number(response.ttl);
   }
 }
 
-/** The part of a range ending at `end` that a region ending at `regionEnd` holds ends here (empty: unbounded). */
-function endWithin(end: Uint8Array, regionEnd: Uint8Array): Uint8Array {
-  return end.length > 0 && (regionEnd.length === 0 || compareBytes(end, regionEnd) < 0) ? end : regionEnd;
-}
-
-/** Whether a range ending at `end` ends in (or before the end of) the region ending at `regionEnd`. */
-function rangeEndsIn(end: Uint8Array, regionEnd: Uint8Array): boolean {
-  return regionEnd.length === 0 || (end.length > 0 && compareBytes(regionEnd, end) >= 0);
-}
-
-function checkKey(key: Uint8Array): void {
-  if (key.length === 0) throw new KvClientError('a raw key must not be empty');
-}
 
 function ttlOf(ttlSeconds: number | undefined): bigint {
   if (ttlSeconds === undefined || ttlSeconds === 0) return 0n;

@@ -10,10 +10,10 @@ export interface RegionGroup<T> {
 
 /** Groups items by the region their routing key falls in (locating each through the cache). */
 export async function groupByRegion<T>(cache: RegionCache, items: readonly T[], keyOf: (item: T) => Uint8Array, backoffer: Backoffer): Promise<Array<RegionGroup<T>>> {
-  const sorted = [...items].sort((a, b) => compareBytes(keyOf(a), keyOf(b)));
+  // Each routing key is computed once (for transactional keys it is an encoding).
+  const keyed = items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => compareBytes(a.key, b.key));
   const groups: Array<{ location: RegionLocation; items: T[] }> = [];
-  for (const item of sorted) {
-    const key = keyOf(item);
+  for (const { item, key } of keyed) {
     const last = groups[groups.length - 1];
     if (last !== undefined && contains(last.location, key)) {
       last.items.push(item);
@@ -48,13 +48,14 @@ export function chunk<T>(items: readonly T[], maxItems: number, maxBytes: number
   return chunks;
 }
 
-/** Runs `tasks` with at most `limit` at once; rejects with the first failure once all have settled. */
+/** Runs `tasks` with at most `limit` at once; after a failure starts no more, and rejects with it once the running ones settled. */
 export async function runLimited<R>(tasks: ReadonlyArray<() => Promise<R>>, limit: number): Promise<R[]> {
   const results: R[] = new Array<R>(tasks.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < tasks.length) {
+    // After a failure nothing more is sent: the caller fails (and cleans up) as a whole.
+    while (failure === undefined && next < tasks.length) {
       const index = next++;
       try {
         results[index] = await tasks[index]!();
@@ -90,14 +91,22 @@ export async function sendByRegion<T, R>(options: {
   while (pending.length > 0) {
     const groups = await groupByRegion(options.cache, pending, options.keyOf, options.backoffer);
     const retry: T[] = [];
+    // Each chunk backs off on its own fork: parallel waits overlap, they do not add up.
+    const forks: Backoffer[] = [];
     const tasks = groups.flatMap((group) =>
       chunk(group.items, options.maxItems, options.maxBytes, options.bytesOf).map((items) => async () => {
-        const result = await options.send(group.location, items, options.backoffer);
+        const backoffer = options.backoffer.fork();
+        forks.push(backoffer);
+        const result = await options.send(group.location, items, backoffer);
         if (result === undefined) retry.push(...items);
         else results.push(result);
       }),
     );
-    await runLimited(tasks, options.concurrency);
+    try {
+      await runLimited(tasks, options.concurrency);
+    } finally {
+      options.backoffer.join(forks);
+    }
     pending = retry;
   }
   return results;

@@ -133,11 +133,6 @@ export class RegionCache {
     this.storeAddresses.delete(storeId);
   }
 
-  /** How many regions are cached (for tests and status). */
-  get size(): number {
-    return this.sorted.length;
-  }
-
   // --- internals ---
 
   private byId(regionId: bigint): CachedRegion | undefined {

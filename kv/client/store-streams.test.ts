@@ -64,4 +64,43 @@ describe('StoreStreams: one multiplexed BatchCommands stream per store', () => {
     // The flush scheduled by the send runs after close; it must not throw.
     await new Promise((resolve) => setImmediate(resolve));
   });
+
+  test('a request whose caller gave up before it was flushed is never sent', async () => {
+    const received: bigint[] = [];
+    const echo = new Server();
+    echo.addService(tikvpb.TikvService, {
+      batchCommands: (call: ServerDuplexStream<tikvpb.BatchCommandsRequest, tikvpb.BatchCommandsResponse>) => {
+        call.on('data', (message: tikvpb.BatchCommandsRequest) => {
+          const ids = message.requests.map((request) => (request.cmd?.$case === 'empty' ? request.cmd.value.testId : -1n));
+          received.push(...ids);
+          call.write({ responses: ids.map((testId) => ({ cmd: { $case: 'empty' as const, value: { testId } } })), requestIds: message.requestIds, transportLayerLoad: 0n });
+        });
+        call.on('end', () => call.end());
+      },
+    } as unknown as UntypedServiceImplementation);
+    const address = `127.0.0.1:${await bindServer(echo, '127.0.0.1:0')}`;
+    const client = new StoreStreams();
+    try {
+      // Sent from a check-phase callback and followed by a busy wait: the 1 ms timeout fires
+      // in the next loop's timers phase, before the flush in its check phase.
+      // (Wrapped: resolving with a promise would adopt it.)
+      const { abandoned } = await new Promise<{ abandoned: Promise<unknown> }>((resolve) =>
+        setImmediate(() => {
+          const sent = client.send(address, { cmd: { $case: 'empty', value: { testId: 5n } } }, 1);
+          const until = Date.now() + 5;
+          while (Date.now() < until) {
+            // Let the timeout come due.
+          }
+          resolve({ abandoned: sent });
+        }),
+      );
+      await assert.rejects(abandoned, StoreUnreachableError);
+      const answered = await client.send(address, { cmd: { $case: 'empty', value: { testId: 6n } } }, 10_000);
+      assert.equal(answered.cmd?.$case === 'empty' ? answered.cmd.value.testId : undefined, 6n);
+      assert.deepEqual(received, [6n]);
+    } finally {
+      client.close();
+      echo.forceShutdown();
+    }
+  });
 });

@@ -77,26 +77,27 @@ class StoreStream {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    if (this.closed) {
-      // A flush scheduled before close: its requests were already failed.
-      this.pending = [];
-      this.pendingIds = [];
-      return;
-    }
+    // A request whose caller already gave up (timed out, failed with a broken stream, or
+    // the client closed) is not sent: the caller may be retrying it, and it must not run twice.
+    const requests: StoreRequest[] = [];
+    const requestIds: bigint[] = [];
+    this.pendingIds.forEach((id, index) => {
+      if (!this.waiting.has(id)) return;
+      requests.push(this.pending[index]!);
+      requestIds.push(id);
+    });
+    this.pending = [];
+    this.pendingIds = [];
+    if (requests.length === 0 || this.closed) return;
     try {
       this.stream ??= this.open();
     } catch (error) {
-      this.pending = [];
-      this.pendingIds = [];
       this.failAll(new StoreUnreachableError(this.address, error instanceof Error ? error.message : String(error)));
       return;
     }
     this.messages++;
-    this.requests += this.pending.length;
-    this.stream.write({ requests: this.pending, requestIds: this.pendingIds });
-    this.pending = [];
-    this.pendingIds = [];
+    this.requests += requests.length;
+    this.stream.write({ requests, requestIds });
   }
 
   private failAll(error: Error): void {

@@ -1,5 +1,5 @@
 import { assert } from '../../common/assert.js';
-import { compareBytes } from '../../common/codec/bytes.js';
+import { compareBytes, keyId } from '../../common/codec/bytes.js';
 import { maxTimestamp, type Timestamp, zeroTimestamp } from '../../common/ids.js';
 import { memoryLockMaxWaitRounds } from './limits.js';
 
@@ -63,7 +63,7 @@ export class ConcurrencyManager {
   lockKeys(keys: readonly Uint8Array[], startTs: Timestamp): MemoryLockGuard {
     const ids: string[] = [];
     for (const key of keys) {
-      const id = memoryLockId(key);
+      const id = keyId(key);
       if (this.memoryLocks.has(id)) {
         // The same key twice in one request: registered once is enough.
         assert(ids.includes(id), 'a key is in the memory lock table twice: its latch was not held');
@@ -94,7 +94,7 @@ export class ConcurrencyManager {
   /** Before a snapshot read of `key` at `readTs`: raises maxTs, then waits out in-flight prewrites of the key. */
   async readKeyCheck(key: Uint8Array, readTs: Timestamp): Promise<void> {
     this.updateMaxTs(readTs);
-    const id = memoryLockId(key);
+    const id = keyId(key);
     for (let round = 0; round < memoryLockMaxWaitRounds; round++) {
       const lock = this.memoryLocks.get(id);
       if (lock === undefined || lock.startTs > readTs) return;
@@ -129,8 +129,4 @@ export class ConcurrencyManager {
     }
     return undefined;
   }
-}
-
-function memoryLockId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }

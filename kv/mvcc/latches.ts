@@ -1,4 +1,5 @@
 import { assert } from '../../common/assert.js';
+import { keyId } from '../../common/codec/bytes.js';
 import { latchMaxKeysPerCommand } from './limits.js';
 
 /** Gives the latches back. Call it exactly once. */
@@ -103,6 +104,6 @@ export class Latches {
  */
 function latchIds(keys: readonly Uint8Array[]): string[] {
   const ids = new Set<string>();
-  for (const key of keys) ids.add(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'));
+  for (const key of keys) ids.add(keyId(key));
   return [...ids].sort();
 }

@@ -97,6 +97,11 @@ export class StoreNode {
     const graph = new WaitForGraph();
     const isDetector = () => this.store?.regions().some((region) => region.startKey.length === 0 && this.store?.peer(region.id)?.isLeader() === true) ?? false;
     this.detector = new ClusterDeadlockDetector({ graph, isDetector, detectorAddress: () => this.detectorAddress() });
+    // A store that stops leading the first region is no longer the detector: the next
+    // one starts with an empty graph, and this one must not keep edges nobody cleans up.
+    this.store.roleChangeListeners.add((region, leading) => {
+      if (!leading && region.startKey.length === 0) graph.clear();
+    });
     this.lockManager = new LockManager({ detector: this.detector });
     this.server.addService(deadlockpb.DeadlockService, deadlockService(graph, isDetector));
     this.server.addService(tikvpb.TikvService, createKvService(this.store, kv, {
@@ -199,7 +204,7 @@ export class StoreNode {
 
   async stop(): Promise<void> {
     // Waiting lock requests answer with the lock they met instead of holding the shutdown.
-    this.lockManager?.waiters.cancelAll();
+    this.lockManager?.waiters.close();
     this.detector?.close();
     await this.worker?.stop();
     await this.store?.stop();

@@ -109,6 +109,9 @@ export class PdWorker {
       bytesWritten += written.bytes;
       keysWritten += written.keys;
     }
+    this.forgetRegionsGone(regions);
+    // What the store holds, from the engine (every region, led here or not).
+    const usedSizeBytes = (await this.options.engine.approximateSizeBytes(ColumnFamily.write, {})) + (await this.options.engine.approximateSizeBytes(ColumnFamily.default, {}));
     try {
       await this.options.pd.storeHeartbeat({
         storeId: this.options.meta.id,
@@ -121,7 +124,7 @@ export class PdWorker {
         startTime: 0,
         applyingSnapCount: 0,
         isBusy: false,
-        usedSizeBytes: BigInt([...this.measured.values()].reduce((sum, each) => sum + each.sizeBytes, 0)),
+        usedSizeBytes: BigInt(usedSizeBytes),
         bytesWritten: BigInt(bytesWritten),
         keysWritten: BigInt(keysWritten),
         bytesRead: 0n,
@@ -140,11 +143,14 @@ export class PdWorker {
     for (const region of this.options.store.regions()) {
       if (only !== undefined && region.id !== only) continue;
       const peer = this.options.store.peer(region.id);
-      if (peer === undefined || !peer.isLeader()) continue;
+      if (peer === undefined) continue;
+      // Every round moves every region's baseline, led here or not: a store that becomes
+      // leader then reports the writes since the last round, not since it last led.
+      const written = this.writtenSince(this.reportedWrites, region.id);
+      if (!peer.isLeader()) continue;
       const estimated = await this.options.engine.approximateSizeBytes(ColumnFamily.write, { start: region.startKey, ...(region.endKey.length === 0 ? {} : { end: region.endKey }) });
       // The engine's estimate misses what is still in memory; the split checker's last count does not.
       const measured = this.measured.get(region.id);
-      const written = this.writtenSince(this.reportedWrites, region.id);
       stream.send({
         region: peer.region,
         leader: peer.peer,
@@ -257,6 +263,14 @@ export class PdWorker {
     const before = reported.get(regionId) ?? { bytes: 0, keys: 0 };
     reported.set(regionId, now);
     return { bytes: Math.max(0, now.bytes - before.bytes), keys: Math.max(0, now.keys - before.keys) };
+  }
+
+  /** Drops what is kept about regions no longer on this store (split away, moved, destroyed). */
+  private forgetRegionsGone(regions: ReadonlyArray<{ readonly id: bigint }>): void {
+    const here = new Set(regions.map((region) => region.id));
+    for (const map of [this.checkedAtBytes, this.measured, this.reportedWrites, this.storeReportedWrites]) {
+      for (const regionId of map.keys()) if (!here.has(regionId)) map.delete(regionId);
+    }
   }
 
   private reportRegionSoon(regionId: bigint): void {

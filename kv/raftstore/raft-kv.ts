@@ -2,8 +2,7 @@ import type * as metapb from '../../proto/gen/metapb.js';
 import type * as raftCmdpb from '../../proto/gen/raft_cmdpb.js';
 import type { Timestamp } from '../../common/ids.js';
 import { ColumnFamily, type Engine } from '../engine/engine.js';
-import { smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
-import { encodeUserKey } from '../../common/codec/mvcc-key.js';
+import { encodeUserKey, userKeyRangeOf } from '../../common/codec/mvcc-key.js';
 import { gcRange, type GcStats } from '../mvcc/actions/gc.js';
 import { LatchedMvccStore } from '../mvcc/latched-store.js';
 import type { MvccTxn } from '../mvcc/mvcc-txn.js';
@@ -70,9 +69,7 @@ export class RaftKv {
     const region = this.store.peer(context.regionId)?.region;
     if (region === undefined) throw new RegionError(regionNotFoundError(context.regionId));
     // Region boundaries are encoded user keys; the GC range is in user keys.
-    // A bound may be a raw-key split (no encoded user key): take the user keys encoded inside.
-    const start = smallestDecodedAtOrAfter(region.startKey);
-    const end = region.endKey.length === 0 ? new Uint8Array(0) : smallestDecodedAtOrAfter(region.endKey);
+    const { start, end } = userKeyRangeOf(region.startKey, region.endKey);
     const replicated = new ReplicatedMvccStore(this.mvcc.mvcc.engine, (txn) => this.replicate(context, txn));
     return gcRange(replicated, { start, end, safePoint });
   }

@@ -68,6 +68,11 @@ interface LoopMetrics {
  */
 export class RaftStore {
   readonly storeId: bigint;
+  /**
+   * Told when a peer here starts or stops leading its region, once that Ready is applied
+   * (lock waiters of a region that moved away give up; a new leader syncs its max ts).
+   */
+  readonly roleChangeListeners = new Set<(region: metapb.Region, leading: boolean) => void>();
   private readonly options: Required<Omit<RaftStoreOptions, 'storeId' | 'engine' | 'transport' | 'metrics'>> & RaftStoreOptions;
   private readonly metrics: LoopMetrics | undefined;
   private readonly peers = new Map<bigint, RegionPeer>();
@@ -187,6 +192,9 @@ export class RaftStore {
         heartbeatTicks: options.heartbeatTicks,
         // Safely inside the shortest election timeout, leaving room for clock drift.
         leaseDurationMs: Math.max(0, (options.electionTicks - 2) * options.tickIntervalMs),
+        onRoleChange: (changed, leading) => {
+          for (const listener of this.roleChangeListeners) listener(changed.region, leading);
+        },
       },
       region,
       member,

@@ -23,6 +23,8 @@ export interface RegionPeerOptions {
   readonly heartbeatTicks: number;
   /** How long a leader may serve reads locally after a quorum acknowledged its proposal; below the election timeout. */
   readonly leaseDurationMs: number;
+  /** Called when this peer starts or stops leading (after the Ready that changed it). */
+  readonly onRoleChange?: (peer: RegionPeer, leading: boolean) => void;
 }
 
 type Resolve<T> = (value: T) => void;
@@ -136,7 +138,9 @@ export class RegionPeer {
   private leaseTerm = 0;
   /**
    * A term in which this leader began handing leadership over: the target campaigns at
-   * once, past every follower's lease, so no lease read is safe for the rest of the term.
+   * once, past every follower's lease, so no lease read is safe for the rest of the term,
+   * even after the transfer is aborted: its MsgTimeoutNow may still be in flight and reach
+   * the target later in the term. Reads then take ReadIndex until the next term.
    */
   private leaseForbiddenTerm = 0;
   /** The term of the last applied entry: local reads need the leader to have applied one of its own term. */
@@ -150,6 +154,9 @@ export class RegionPeer {
   private readonly knownPeers = new Map<bigint, metapb.Peer>();
   private snapshotCache: Snapshot | undefined;
   private generatingSnapshot = false;
+
+  /** Whether onRoleChange last said this peer leads. */
+  private notifiedLeading = false;
 
   constructor(options: RegionPeerOptions, region: metapb.Region, peer: metapb.Peer) {
     this.options = options;
@@ -511,6 +518,10 @@ export class RegionPeer {
         // A new leader starts the silence of every peer from now, not from its follower days.
         if (roleChanged && this.isLeader()) this.lastHeardMs.clear();
         if (roleChanged && !this.isLeader()) this.failAll(staleCommandError(`peer ${this.peer.id} is no longer the leader of region ${this.region.id}`));
+        if (roleChanged && this.isLeader() !== this.notifiedLeading) {
+          this.notifiedLeading = this.isLeader();
+          this.options.onRoleChange?.(this, this.notifiedLeading);
+        }
       },
     };
   }

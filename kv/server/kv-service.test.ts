@@ -16,6 +16,8 @@ import { RaftKv } from '../raftstore/raft-kv.js';
 import { initialRegion, RaftStore } from '../raftstore/raft-store.js';
 import { waitFor } from '../raftstore/test-stores.js';
 import { createKvService } from './kv-service.js';
+import type { LocalDeadlockDetector } from './lock-manager/deadlock-detector.js';
+import { LockManager } from './lock-manager/lock-manager.js';
 
 const text = (value: Uint8Array) => Buffer.from(value).toString();
 const key = (value: string) => Buffer.from(value);
@@ -33,6 +35,7 @@ describe('KV service over gRPC on three Raft stores', () => {
   const transports: GrpcStoreTransport[] = [];
   const clients = new Map<bigint, tikvpb.TikvClient>();
   const engines = new Map<bigint, MemoryEngine>();
+  const lockManagers = new Map<bigint, LockManager>();
   const region = initialRegion(1n, [1n, 2n, 3n].map((storeId) => metapb.Peer.create({ id: 10n + storeId, storeId, role: metapb.PeerRole.Voter })));
   const context = kvrpcpb.Context.create({ regionId: region.id, regionEpoch: region.regionEpoch! });
   let leader: RaftStore;
@@ -50,7 +53,9 @@ describe('KV service over gRPC on three Raft stores', () => {
       stores.push(store);
       const server = new Server();
       servers.push(server);
-      server.addService(tikvpb.TikvService, createKvService(store, new RaftKv(store, engine)));
+      const lockManager = new LockManager();
+      lockManagers.set(storeId, lockManager);
+      server.addService(tikvpb.TikvService, createKvService(store, new RaftKv(store, engine), { lockManager }));
       const port = await bindServer(server, '127.0.0.1:0');
       addresses.set(storeId, `127.0.0.1:${port}`);
       clients.set(storeId, new tikvpb.TikvClient(`127.0.0.1:${port}`, credentials.createInsecure()));
@@ -225,8 +230,9 @@ describe('KV service over gRPC on three Raft stores', () => {
     assert.deepEqual((await lockKeys(['d1'], 600n, { isFirstLock: true })).errors, []);
     assert.deepEqual((await lockKeys(['d2'], 610n, { isFirstLock: true })).errors, []);
     const firstWaits = lockKeys(['d2'], 600n);
-    // Let 600 → 610 reach the detector.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Until 600 → 610 is in the detector's graph.
+    const graph = (lockManagers.get(leader.storeId)!.detector as LocalDeadlockDetector).graph;
+    await waitFor('the first wait in the graph', () => (graph.size === 1 ? true : undefined));
     const deadlocked = await lockKeys(['d1'], 610n);
     assert.equal(deadlocked.errors[0]?.deadlock?.lockTs, 600n);
     assert.equal(text(deadlocked.errors[0]!.deadlock!.lockKey), 'd1');

@@ -41,6 +41,11 @@ const coprocessorStreamUnsupported = 'the coprocessor stream is not supported: u
 export function createKvHandlers(store: RaftStore, kv: RaftKv, options: KvServiceOptions = {}): KvHandlers {
   const lockManager = options.lockManager ?? new LockManager();
   kv.lockReleaseListeners.add((lockKeys) => lockManager.waiters.released(lockKeys));
+  // Releases are reported where they are proposed: waiters of a region this store no
+  // longer leads would wait out their time, so they retry at the new leader instead.
+  store.roleChangeListeners.add((region, leading) => {
+    if (!leading) lockManager.waiters.cancelRange(region.startKey, region.endKey);
+  });
   const raw = options.raw ?? new RaftRawKv(store, kv.mvcc.engine, options.clock === undefined ? {} : { clock: options.clock });
   return {
     ...createTxnHandlers(store, kv, lockManager, options.timestamp),

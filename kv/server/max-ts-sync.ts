@@ -25,18 +25,27 @@ export class MaxTsSync {
   check(regionId: bigint): void {
     const peer = this.store.peer(regionId);
     if (peer === undefined || !peer.isLeader()) return; // the write itself fails with the right region error
+    if (this.synced.get(regionId) === peer.node.raft.term) return;
+    this.sync(regionId);
+    throw new RegionError({ message: `region ${regionId}: the new leader's max ts is not synced from PD yet`, maxTimestampNotSynced: {} });
+  }
+
+  /**
+   * Syncs the leader's max ts for its current term (once at a time). Called as a peer
+   * here becomes leader, so the first prewrite of a term usually finds it done.
+   */
+  sync(regionId: bigint): void {
+    const peer = this.store.peer(regionId);
+    if (peer === undefined || !peer.isLeader() || this.syncing.has(regionId)) return;
     const term = peer.node.raft.term;
     if (this.synced.get(regionId) === term) return;
-    if (!this.syncing.has(regionId)) {
-      const sync = this.timestamp()
-        .then((ts) => {
-          this.concurrency.updateMaxTs(asTimestamp(ts));
-          this.synced.set(regionId, term);
-        })
-        .catch(() => undefined)
-        .finally(() => this.syncing.delete(regionId));
-      this.syncing.set(regionId, sync);
-    }
-    throw new RegionError({ message: `region ${regionId}: the new leader's max ts is not synced from PD yet`, maxTimestampNotSynced: {} });
+    const sync = this.timestamp()
+      .then((ts) => {
+        this.concurrency.updateMaxTs(asTimestamp(ts));
+        this.synced.set(regionId, term);
+      })
+      .catch(() => undefined)
+      .finally(() => this.syncing.delete(regionId));
+    this.syncing.set(regionId, sync);
   }
 }

@@ -1,5 +1,5 @@
-import { compareBytes, smallestDecodedAtOrAfter } from '../../common/codec/bytes.js';
-import { encodeUserKey } from '../../common/codec/mvcc-key.js';
+import { compareBytes } from '../../common/codec/bytes.js';
+import { encodeUserKey, userKeyRangeOf } from '../../common/codec/mvcc-key.js';
 import type * as kvrpcpb from '../../proto/gen/kvrpcpb.js';
 import type * as metapb from '../../proto/gen/metapb.js';
 import type { ReadOptions } from '../mvcc/point-getter.js';
@@ -64,7 +64,7 @@ export function checkTxnKeysInRegion(store: RaftStore, context: RegionContext, k
 export function checkTxnRangesInRegion(store: RaftStore, context: RegionContext, ranges: readonly KeyRange[]): void {
   const region = regionHere(store, context);
   if (region === undefined) return;
-  const inRegion = txnRangeOf(region.startKey, region.endKey);
+  const inRegion = userKeyRangeOf(region.startKey, region.endKey);
   for (const range of ranges) {
     const startsInside = compareBytes(range.start, inRegion.start) >= 0;
     const endsInside = inRegion.end.length === 0 || (range.end.length > 0 && compareBytes(range.end, inRegion.end) <= 0);
@@ -102,12 +102,7 @@ export function intersectRanges(a: KeyRange, b: KeyRange): KeyRange {
 export function txnRangeOfRegion(store: RaftStore, context: RegionContext): KeyRange {
   const region = regionHere(store, context);
   if (region === undefined) return { start: new Uint8Array(0), end: new Uint8Array(0) };
-  return txnRangeOf(region.startKey, region.endKey);
-}
-
-/** User keys whose encodings fall in [startKey, endKey) (an empty end: unbounded). */
-export function txnRangeOf(startKey: Uint8Array, endKey: Uint8Array): KeyRange {
-  return { start: smallestDecodedAtOrAfter(startKey), end: endKey.length === 0 ? endKey : smallestDecodedAtOrAfter(endKey) };
+  return userKeyRangeOf(region.startKey, region.endKey);
 }
 
 /** The region's range for raw keys: its bounds as they are. */

@@ -138,6 +138,11 @@ async function withLockWaits<T>(kv: RaftKv, lockManager: LockManager, wait: { st
 export function createTxnHandlers(store: RaftStore, kv: RaftKv, lockManager: LockManager, timestamp?: () => Promise<bigint>): Pick<KvHandlers, TxnCommandName> {
   const concurrency = kv.mvcc.concurrency;
   const maxTsSync = timestamp === undefined ? undefined : new MaxTsSync(store, concurrency, timestamp);
+  if (maxTsSync !== undefined) {
+    store.roleChangeListeners.add((region, leading) => {
+      if (leading) maxTsSync.sync(region.id);
+    });
+  }
 
   /** Resolves every lock of txn `startTs` in the region, a bounded batch at a time. */
   async function resolveRegionLocks(context: RegionContext, startTs: Timestamp, commitTs: Timestamp): Promise<void> {

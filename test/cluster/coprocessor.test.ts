@@ -11,7 +11,7 @@ import { call, columnRef, constant, type ScalarValue } from '../../common/expr/e
 import { Decimal } from '../../common/types/decimal.js';
 import type { FieldType } from '../../common/types/field-type.js';
 import { ScalarFuncSig as Sig } from '../../proto/gen/dagpb.js';
-import { CoprocessorExecutionError } from '../../kv/client/errors.js';
+import { BackoffExhaustedError, CoprocessorExecutionError } from '../../kv/client/errors.js';
 import type { CopResult } from '../../kv/client/coprocessor.js';
 import { TxnClient } from '../../kv/client/txn-client.js';
 import { DagBuilder, type ScanColumn } from '../../common/expr/dag-builder.js';
@@ -159,26 +159,45 @@ describe('coprocessor requests through the client against a 3-store cluster', ()
 
   test('leaders move between the pages of a request: the answer stays exact', async () => {
     const pd = cluster.pdStatusUrl;
+    type RegionJson = { id: string; leader: { storeId: string } | null; peers: Array<{ storeId: string }> };
+    const leaders = async () => new Map((((await (await fetch(`${pd}/pd/api/v1/regions`)).json()) as { regions: RegionJson[] }).regions).map((region) => [region.id, region]));
     const dag = groupedSum();
     const rows: Array<Array<ScalarValue | null>> = [];
-    let moved = false;
+    let before: Map<string, RegionJson> | undefined;
+    let ordered = 0;
     for await (const result of client.coprocessor(dag.build(), { ranges: [range], pagingSize: 20, keepOrder: true, concurrency: 2 })) {
       rows.push(...rowsOf([result], dag.schema));
-      if (!moved) {
-        moved = true;
-        const regions = ((await (await fetch(`${pd}/pd/api/v1/regions`)).json()) as { regions: Array<{ id: string; leader: { storeId: string } | null; peers: Array<{ storeId: string }> }> }).regions;
-        for (const region of regions) {
+      if (before === undefined) {
+        before = await leaders();
+        for (const region of before.values()) {
           const target = region.peers.find((peer) => peer.storeId !== region.leader?.storeId)?.storeId;
-          if (target !== undefined) await fetch(`${pd}/pd/api/v1/operators`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'transfer-leader', regionId: region.id, toStoreId: target }) });
+          if (target === undefined) continue;
+          const response = await fetch(`${pd}/pd/api/v1/operators`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'transfer-leader', regionId: region.id, toStoreId: target }) });
+          if (response.ok) ordered++;
         }
         await sleep(300);
       }
     }
     assert.deepEqual(merge(rows), expected());
+    const after = await leaders();
+    const moved = [...before!.values()].filter((region) => after.get(region.id)?.leader?.storeId !== region.leader?.storeId).length;
+    assert.ok(ordered > 0 && moved > 0, `${ordered} transfers ordered, ${moved} leaders moved while the request ran`);
   });
 
   test('an evaluation error on the store reaches the caller as a typed error with its MySQL code', async () => {
     const overflow = new DagBuilder().tableScan(tableId, columns).projection([call(Sig.MultiplyInt, [columnRef(1, int), constant(9223372036854775807n, int)], int)]);
     await assert.rejects(client.coprocessorAll(overflow.build(), { ranges: [range] }), (error: unknown) => error instanceof CoprocessorExecutionError && error.code === 1690);
+  });
+
+  // Last: it takes the cluster's majority away.
+  test('with two of three stores down, a request gives up once its backoff budget is spent', { timeout: 60_000 }, async () => {
+    const impatient = await TxnClient.connect(cluster.pdEndpoint, { budgetMs: 1_500 });
+    try {
+      await cluster.stopStore(1);
+      await cluster.stopStore(2);
+      await assert.rejects(impatient.coprocessorAll(groupedSum().build(), { ranges: [range] }), BackoffExhaustedError);
+    } finally {
+      impatient.close();
+    }
   });
 });

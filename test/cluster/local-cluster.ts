@@ -1,3 +1,4 @@
+import * as metapb from '../../proto/gen/metapb.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ export class LocalCluster {
       try {
         const body = (await (await fetch(`${this.pdStatusUrl}/pd/api/v1/regions`)).json()) as { regions?: Array<{ leader: unknown; peers: Array<{ role: number }> }> };
         const regions = body.regions ?? [];
-        if (regions.length > 0 && regions.every((region) => region.leader !== null && region.peers.filter((peer) => peer.role === 0).length === replicas)) return regions.length;
+        if (regions.length > 0 && regions.every((region) => region.leader !== null && region.peers.filter((peer) => peer.role === metapb.PeerRole.Voter).length === replicas)) return regions.length;
       } catch {
         // PD not ready yet.
       }

@@ -93,26 +93,32 @@ describe('a local cluster of real processes (what npm start runs)', () => {
     // Transactional keys route by their encoding: "a" falls before the split key "m", "z" after.
     assert.deepEqual((await lock(0, 'a', 100n, true)).errors, []);
     assert.deepEqual((await lock(1, 'z', 200n, true)).errors, []);
-    const firstWaits = lock(1, 'z', 100n, false);
-    await sleep(300);
-    const deadlocked = await lock(0, 'a', 200n, false);
-    assert.equal(deadlocked.regionError, undefined);
-    assert.equal(deadlocked.errors[0]?.deadlock?.lockTs, 100n);
+    // 100 waits for 200's lock on "z" and 200 for 100's on "a": whichever wait reaches the
+    // detector second closes the cycle and is refused at once; the other waits until the
+    // refused txn gives its lock up, then takes the key.
+    const waits = [
+      { txn: 100n, other: 200n, regionIndex: 0, heldKey: 'a', answer: lock(1, 'z', 100n, false) },
+      { txn: 200n, other: 100n, regionIndex: 1, heldKey: 'z', answer: lock(0, 'a', 200n, false) },
+    ];
+    const first = await Promise.race(waits.map((wait) => wait.answer.then(() => wait)));
+    const refused = await first.answer;
+    assert.equal(refused.regionError, undefined);
+    assert.equal(refused.errors[0]?.deadlock?.lockTs, first.other, `txn ${first.txn} answered first, and not with a deadlock: ${JSON.stringify(refused.errors[0], (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`);
     {
-      const { address, context } = await leaderContext(ports, (await pdRegions(ports))[1]!);
-      const rightClient = new tikvpb.TikvClient(address, credentials.createInsecure());
+      const { address, context } = await leaderContext(ports, (await pdRegions(ports))[first.regionIndex]!);
+      const heldClient = new tikvpb.TikvClient(address, credentials.createInsecure());
       try {
         const rolledBack = await new Promise<kvrpcpb.PessimisticRollbackResponse>((resolve, reject) =>
-          rightClient.kvPessimisticRollback(kvrpcpb.PessimisticRollbackRequest.create({ context, startVersion: 200n, forUpdateTs: 200n, keys: [Buffer.from('z')] }), (error, response) => (error === null ? resolve(response) : reject(error))),
+          heldClient.kvPessimisticRollback(kvrpcpb.PessimisticRollbackRequest.create({ context, startVersion: first.txn, forUpdateTs: first.txn, keys: [Buffer.from(first.heldKey)] }), (error, response) => (error === null ? resolve(response) : reject(error))),
         );
         assert.equal(rolledBack.regionError, undefined);
       } finally {
-        rightClient.close();
+        heldClient.close();
       }
     }
-    const firstTook = await firstWaits;
-    assert.equal(firstTook.regionError, undefined);
-    assert.deepEqual(firstTook.errors, []);
+    const tookIt = await waits.find((wait) => wait !== first)!.answer;
+    assert.equal(tookIt.regionError, undefined);
+    assert.deepEqual(tookIt.errors, []);
 
     // The leader store's metrics count the requests and the Raft loop's work.
     const leaderStatusPort = ports.kvStatus[ports.kv.findIndex((port) => address.endsWith(`:${port}`))]!;

@@ -5,6 +5,10 @@ import { clearFailpoints, configureFailpoint } from '../../common/failpoint/inde
 import { DeadlockError, KvClientError, LockWaitTimeoutError, WriteConflictError } from '../../kv/client/errors.js';
 import { RawClient } from '../../kv/client/raw-client.js';
 import { TxnClient } from '../../kv/client/txn-client.js';
+import { PdClient } from '../../pd/client/pd-client.js';
+import { encodeUserKey } from '../../common/codec/mvcc-key.js';
+import { RegionClient } from '../../kv/client/region-client.js';
+import { LockResolver } from '../../kv/client/txn/lock-resolver.js';
 import { LocalCluster } from './local-cluster.js';
 
 const bytes = (text: string) => Buffer.from(text);
@@ -75,7 +79,7 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     const outcomes = await Promise.allSettled(writers.map((txn) => txn.commit()));
     const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
     assert.equal(winners.length, 1, JSON.stringify(outcomes.map((outcome) => outcome.status)));
-    for (const outcome of outcomes) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof WriteConflictError || outcome.reason instanceof KvClientError);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof WriteConflictError, String(outcome.reason));
     assert.equal(text(await (await client.begin()).get(bytes('race'))), `w${winners[0]}`);
   });
 
@@ -113,6 +117,33 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     // half/2's lock is still there; its primary says committed.
     assert.equal(text(await reader.get(bytes('half/2'))), 's');
     assert.deepEqual((await reader.batchGet([bytes('half/1'), bytes('half/2')])).map((pair) => text(pair.value)), ['p', 's']);
+  });
+
+  test('the locks of one abandoned transaction are settled with one status check and one resolve request per region, not one each', async () => {
+    configureFailpoint('kv-client/txn/after-prewrite', 'return');
+    const dying = await client.begin({ lockTtlMs: 100, onePc: false, asyncCommit: false });
+    const keys = Array.from({ length: 40 }, (_, index) => bytes(`many/${String(index).padStart(2, '0')}`));
+    for (const key of keys) dying.set(key, bytes('never'));
+    try {
+      await dying.commit();
+    } finally {
+      clearFailpoints();
+    }
+    await sleep(200);
+    const regionClient = await RegionClient.connect(cluster.pdEndpoint);
+    try {
+      const found = await regionClient.toKey(encodeUserKey(keys[0]!), 'scanLock', { maxVersion: dying.startTs, startKey: Buffer.from(keys[0]!), endKey: Buffer.from('many0'), limit: 100 });
+      assert.equal(found.locks.length, 40);
+      const requestsBefore = regionClient.streams.stats().requests;
+      const outcome = await new LockResolver(regionClient).resolve(found.locks, 0n, regionClient.backoffer());
+      assert.equal(outcome.allResolved, true);
+      // One CheckTxnStatus and one ResolveLock (the keys share a region; a split adds one per region).
+      assert.ok(regionClient.streams.stats().requests - requestsBefore <= 3, `${regionClient.streams.stats().requests - requestsBefore} requests`);
+      const left = await regionClient.toKey(encodeUserKey(keys[0]!), 'scanLock', { maxVersion: dying.startTs, startKey: Buffer.from(keys[0]!), endKey: Buffer.from('many0'), limit: 100 });
+      assert.equal(left.locks.length, 0);
+    } finally {
+      regionClient.close();
+    }
   });
 
   test('one-phase commit: keys in one region commit in the prewrite itself; keys across regions take both phases', async () => {
@@ -254,8 +285,10 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
       const holder = await client.begin({ pessimistic: true });
       await holder.lockKeys([bytes('p/long')]);
       const waiter = await quick.begin({ pessimistic: true, lockWaitTimeoutMs: 5_000 });
-      const waited = waiter.lockKeys([bytes('p/long')]);
+      let settled = false;
+      const waited = waiter.lockKeys([bytes('p/long')]).finally(() => (settled = true));
       await sleep(3_000);
+      assert.equal(settled, false, 'the lock request is still waiting, past its 500 ms request timeout');
       await holder.rollback();
       await waited;
       await waiter.rollback();
@@ -312,6 +345,14 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
       txn.set(bytes('gc/key'), bytes(value));
       await txn.commit();
     }
+    // Another client splits the keys apart, so this client's cached region is stale: the
+    // round must walk the regions there are now, and find the lock in the right half.
+    const other = await TxnClient.connect(cluster.pdEndpoint, { budgetMs: 30_000 });
+    try {
+      await other.splitRegions([bytes('gc/l')]);
+    } finally {
+      other.close();
+    }
     configureFailpoint('kv-client/txn/after-prewrite', 'return');
     const abandoned = await client.begin({ lockTtlMs: 100, onePc: false, asyncCommit: false });
     abandoned.set(bytes('gc/locked'), bytes('never'));
@@ -319,10 +360,14 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     clearFailpoints();
     await sleep(200);
 
+    const regionsInPd = async () => ((await (await fetch(`${cluster.pdStatusUrl}/pd/api/v1/regions`)).json()) as { regions: unknown[] }).regions.length;
     const safePoint = await client.currentTimestamp();
+    const regionsBefore = await regionsInPd();
     const round = await client.gc(safePoint);
     assert.equal(round.safePoint, safePoint);
-    assert.ok(round.regions >= 1);
+    // Regions only split here (no merges): a round that visits each once sees between these.
+    const regionsAfter = await regionsInPd();
+    assert.ok(round.regions >= regionsBefore && round.regions <= regionsAfter, `${round.regions} regions collected; PD knew ${regionsBefore}, then ${regionsAfter}`);
     assert.ok(round.locksResolved >= 1, 'the abandoned lock is settled before GC');
     const atSafePoint = await client.snapshot(safePoint);
     assert.equal(text(await atSafePoint.get(bytes('gc/key'))), 'v2');
@@ -334,10 +379,15 @@ describe('TxnClient against a 3-store cluster (Percolator 2PC, snapshot reads, l
     const errors: unknown[] = [];
     const stop = client.startGcWorker({ intervalMs: 50, lifeTimeMs: 0, onError: (error) => errors.push(error) });
     try {
+      const pd = await PdClient.connect([cluster.pdEndpoint]);
       let current = safePoint;
-      for (let attempt = 0; attempt < 100 && current <= safePoint; attempt++) {
-        await sleep(50);
-        current = (await client.gc(0n)).safePoint;
+      try {
+        for (let attempt = 0; attempt < 100 && current <= safePoint; attempt++) {
+          await sleep(50);
+          current = await pd.getGcSafePoint();
+        }
+      } finally {
+        pd.close();
       }
       assert.ok(current > safePoint, `the worker did not advance the safe point (errors: ${errors.map(String).join('; ')})`);
     } finally {

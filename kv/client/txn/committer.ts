@@ -2,7 +2,7 @@ import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import { failpoint } from '../../../common/failpoint/index.js';
 import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import { BackoffExhaustedError, CommitUndeterminedError, KvClientError, TxnTooLargeError, WriteConflictError } from '../errors.js';
-import { keyId } from '../keys.js';
+import { keyId } from '../../../common/codec/bytes.js';
 import type { RegionClient } from '../region-client.js';
 import { startPrimaryHeartbeat } from './heartbeat.js';
 import { classifyKeyError } from './key-errors.js';
@@ -125,13 +125,17 @@ export class Committer {
   ): Promise<bigint> {
     const backoffer = this.client.backoffer();
     let onePcCommitTs = 0n;
+    const primaryId = keyId(primary);
+    // The primary's lock lists every other key (async commit), so a reader can check them all.
+    const secondaries = asyncMinCommitTs === undefined ? [] : mutations.filter((mutation) => keyId(mutation.key) !== primaryId).map((mutation) => Buffer.from(mutation.key));
     await this.client.byRegion(
       mutations,
       (mutation) => encodeUserKey(mutation.key),
       (mutation) => mutation.key.length + (mutation.value?.length ?? 0),
       async (location, part, attemptBackoffer) => {
         // Tests lose every prewrite but the primary's, as a client dying mid-prewrite would.
-        if (!part.some((mutation) => keyId(mutation.key) === keyId(primary)) && failpoint('kv-client/txn/skip-secondary-prewrites') !== undefined) return kvrpcpb.PrewriteResponse.create();
+        const holdsPrimary = part.some((mutation) => keyId(mutation.key) === primaryId);
+        if (!holdsPrimary && failpoint('kv-client/txn/skip-secondary-prewrites') !== undefined) return kvrpcpb.PrewriteResponse.create();
         // Only a request holding every mutation may commit them all at once.
         const tryOnePc = onePc && part.length === mutations.length;
         // A one-phase request sent again after an attempt whose outcome is unknown: that one may have committed.
@@ -154,11 +158,7 @@ export class Committer {
           forUpdateTs: pessimistic?.forUpdateTs ?? 0n,
           minCommitTs: 0n,
           useAsyncCommit: asyncMinCommitTs !== undefined,
-          // The primary's lock lists every other key, so a reader can check them all.
-          secondaries:
-            asyncMinCommitTs !== undefined && part.some((mutation) => keyId(mutation.key) === keyId(primary))
-              ? mutations.filter((mutation) => keyId(mutation.key) !== keyId(primary)).map((mutation) => Buffer.from(mutation.key))
-              : [],
+          secondaries: holdsPrimary ? secondaries : [],
           tryOnePc,
           maxCommitTs: 0n,
         }, tryOnePc ? { onUndetermined: () => (onePcState.mayHaveCommitted = true) } : {});

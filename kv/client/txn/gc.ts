@@ -1,5 +1,5 @@
-import { keyAfter, smallestDecodedAtOrAfter } from '../../../common/codec/bytes.js';
-import type * as metapb from '../../../proto/gen/metapb.js';
+import { keyAfter } from '../../../common/codec/bytes.js';
+import { encodeUserKey, userKeyRangeOf } from '../../../common/codec/mvcc-key.js';
 import { KvServerError, TxnAbortedError } from '../errors.js';
 import type { RegionClient } from '../region-client.js';
 import type { LockResolver } from './lock-resolver.js';
@@ -24,46 +24,51 @@ const scanLockBatch = 1_024;
  * A lock of a transaction still running makes the round fail: the next round tries again.
  */
 export async function runGcRound(client: RegionClient, resolver: LockResolver, safePoint: bigint): Promise<GcRound> {
-  const regions = await allRegions(client);
-  let locksResolved = 0;
-  for (const region of regions) locksResolved += await resolveOldLocks(client, resolver, region, safePoint);
+  const locksResolved = await resolveOldLocks(client, resolver, safePoint);
   const newSafePoint = await client.pd.updateGcSafePoint(safePoint);
-  for (const region of regions) {
-    const start = region.startKey;
-    const response = await client.toKey(start, 'gc', { safePoint: newSafePoint });
-    if (response.error !== undefined) throw new KvServerError(`GC of the region at ${Buffer.from(start).toString('hex')}: ${response.error.abort || response.error.retryable || 'refused'}`);
-  }
-  return { safePoint: newSafePoint, regions: regions.length, locksResolved };
-}
-
-async function allRegions(client: RegionClient): Promise<metapb.Region[]> {
-  const regions: metapb.Region[] = [];
-  let start: Uint8Array = new Uint8Array(0);
-  for (;;) {
-    const page = await client.pd.scanRegions(start, new Uint8Array(0), 256);
-    if (page.length === 0) return regions;
-    for (const route of page) regions.push(route.region);
-    const last = page[page.length - 1]!.region.endKey;
-    if (last.length === 0) return regions;
-    start = last;
-  }
-}
-
-/** Settles the locks of transactions that started at or before `safePoint` in one region's range. */
-async function resolveOldLocks(client: RegionClient, resolver: LockResolver, region: metapb.Region, safePoint: bigint): Promise<number> {
-  const end = region.endKey.length === 0 ? region.endKey : smallestDecodedAtOrAfter(region.endKey);
-  let from = smallestDecodedAtOrAfter(region.startKey);
-  let resolved = 0;
+  // Region by region through the whole key space, each located afresh: a region split
+  // during the round is walked as the regions it became, so no part is skipped.
   const backoffer = client.backoffer();
+  let regions = 0;
+  let route: Uint8Array = new Uint8Array(0);
   for (;;) {
-    // Routed by the region's own start: a raw-key boundary has no user key to route by.
-    const response = await client.toKey(region.startKey, 'scanLock', { maxVersion: safePoint, startKey: Buffer.from(from), limit: scanLockBatch, endKey: Buffer.from(end) }, { backoffer });
+    const location = await client.cache.locate(route, backoffer);
+    const response = await client.sender.attempt(location, backoffer, 'gc', { safePoint: newSafePoint });
+    if (response === undefined) continue;
+    if (response.error !== undefined) throw new KvServerError(`GC of region ${location.region.id}: ${response.error.abort || response.error.retryable || 'refused'}`);
+    regions++;
+    if (location.region.endKey.length === 0) return { safePoint: newSafePoint, regions, locksResolved };
+    route = location.region.endKey;
+  }
+}
+
+/** Settles the locks of transactions that started at or before `safePoint`, over the whole key space. */
+async function resolveOldLocks(client: RegionClient, resolver: LockResolver, safePoint: bigint): Promise<number> {
+  const backoffer = client.backoffer();
+  let resolved = 0;
+  // `route` locates the region to ask; `from` is the first user key not yet scanned.
+  let route: Uint8Array = new Uint8Array(0);
+  let from: Uint8Array = new Uint8Array(0);
+  for (;;) {
+    const location = await client.cache.locate(route, backoffer);
+    const { end } = userKeyRangeOf(location.region.startKey, location.region.endKey);
+    const response = await client.sender.attempt(location, backoffer, 'scanLock', { maxVersion: safePoint, startKey: Buffer.from(from), limit: scanLockBatch, endKey: Buffer.from(end) });
+    // The region changed (split, merged, moved): locate the same place again.
+    if (response === undefined) continue;
     if (response.error !== undefined) throw new KvServerError(`scanning locks: ${response.error.abort || response.error.retryable || 'refused'}`);
-    if (response.locks.length === 0) return resolved;
-    const outcome = await resolver.resolve(response.locks, 0n, backoffer);
-    if (!outcome.allResolved) throw new TxnAbortedError(`GC to ${safePoint} waits for a transaction that is still running (e.g. txn ${response.locks[0]!.lockVersion})`);
-    resolved += response.locks.length;
-    if (response.locks.length < scanLockBatch) return resolved;
-    from = keyAfter(response.locks[response.locks.length - 1]!.key);
+    if (response.locks.length > 0) {
+      const outcome = await resolver.resolve(response.locks, 0n, backoffer);
+      if (!outcome.allResolved) throw new TxnAbortedError(`GC to ${safePoint} waits for a transaction that is still running (e.g. txn ${response.locks[0]!.lockVersion})`);
+      resolved += response.locks.length;
+    }
+    if (response.locks.length === scanLockBatch) {
+      // More in this region: go on right after the last lock, routed by it.
+      from = keyAfter(response.locks[response.locks.length - 1]!.key);
+      route = encodeUserKey(from);
+      continue;
+    }
+    if (location.region.endKey.length === 0) return resolved;
+    route = location.region.endKey;
+    from = end;
   }
 }

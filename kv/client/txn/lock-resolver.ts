@@ -1,5 +1,5 @@
 import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
-import { physicalMsOf, asTimestamp } from '../../../common/ids.js';
+import { physicalMsOf, asTimestamp, type Timestamp } from '../../../common/ids.js';
 import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import type { Backoffer } from '../backoff.js';
 import { TxnAbortedError } from '../errors.js';
@@ -32,12 +32,24 @@ export class LockResolver {
 
   constructor(private readonly client: RegionClient) {}
 
+  /**
+   * Settles `locks`: each transaction's status is checked once (one timestamp for the
+   * whole call), and each finished transaction's locks are resolved together, one
+   * request per region.
+   */
   async resolve(locks: readonly kvrpcpb.LockInfo[], callerStartTs: bigint, backoffer: Backoffer): Promise<ResolveOutcome> {
     let allResolved = true;
     const pushed = new Set<bigint>();
+    const checked = new Map<bigint, TxnStatus>();
+    let currentTs: Timestamp | undefined;
+    const now = async () => (currentTs ??= await this.client.pd.getTimestamp());
+    const finishedLocks = new Map<bigint, kvrpcpb.LockInfo[]>();
     for (const lock of locks) {
-      // A pessimistic lock blocks no reader and is removed with its transaction.
-      const status = this.finished.get(lock.lockVersion) ?? (await this.checkStatus(lock, callerStartTs, backoffer));
+      let status = this.finished.get(lock.lockVersion) ?? checked.get(lock.lockVersion);
+      if (status === undefined) {
+        status = await this.checkStatus(lock, callerStartTs, await now(), backoffer);
+        checked.set(lock.lockVersion, status);
+      }
       if (status === 'alive') {
         allResolved = false;
         continue;
@@ -49,14 +61,16 @@ export class LockResolver {
       this.finished.set(lock.lockVersion, status);
       // Remembered for a while, not for ever: the oldest entries go first.
       if (this.finished.size > maxRememberedTxns) this.finished.delete(this.finished.keys().next().value!);
-      await this.resolveLock(lock, status, backoffer);
+      const group = finishedLocks.get(lock.lockVersion) ?? [];
+      group.push(lock);
+      finishedLocks.set(lock.lockVersion, group);
     }
+    for (const [startTs, group] of finishedLocks) await this.resolveLocks(startTs, this.finished.get(startTs)!, group, backoffer);
     return { allResolved, pushed: [...pushed] };
   }
 
   /** The fate of the lock's transaction: its commit ts, 0 if rolled back, or still running. */
-  private async checkStatus(lock: kvrpcpb.LockInfo, callerStartTs: bigint, backoffer: Backoffer): Promise<bigint | 'alive' | 'pushed'> {
-    const currentTs = await this.client.pd.getTimestamp();
+  private async checkStatus(lock: kvrpcpb.LockInfo, callerStartTs: bigint, currentTs: Timestamp, backoffer: Backoffer): Promise<TxnStatus> {
     // Only a lock whose TTL ran out may be rolled back when the primary has no lock yet
     // (its prewrite may still be on the way).
     const expired = physicalMsOf(asTimestamp(lock.lockVersion)) + lock.lockTtl <= physicalMsOf(currentTs);
@@ -121,15 +135,30 @@ export class LockResolver {
     return locked === keys.length ? maxMinCommitTs : 0n;
   }
 
-  private async resolveLock(lock: kvrpcpb.LockInfo, commitTs: bigint, backoffer: Backoffer): Promise<void> {
-    if (lock.lockType === kvrpcpb.Op.PessimisticLock) {
-      // A pessimistic lock holds no data: whatever became of its transaction, it just goes
-      // (committing one would fail: only prewritten locks commit).
-      const released = await this.client.toKey(encodeUserKey(lock.key), 'pessimisticRollback', { startVersion: lock.lockVersion, forUpdateTs: lock.lockForUpdateTs, keys: [Buffer.from(lock.key)] }, { backoffer });
-      if (released.errors.length > 0) throw new TxnAbortedError(`releasing the pessimistic lock of txn ${lock.lockVersion}: ${released.errors[0]!.abort || 'refused'}`);
-      return;
+  /** Commits (at `commitTs`) or rolls back (0) one finished transaction's locks, one request per region. */
+  private async resolveLocks(startTs: bigint, commitTs: bigint, locks: readonly kvrpcpb.LockInfo[], backoffer: Backoffer): Promise<void> {
+    // A pessimistic lock holds no data: whatever became of its transaction, it just goes
+    // (committing one would fail: only prewritten locks commit).
+    const pessimistic = locks.filter((lock) => lock.lockType === kvrpcpb.Op.PessimisticLock);
+    const prewritten = locks.filter((lock) => lock.lockType !== kvrpcpb.Op.PessimisticLock);
+    const forUpdateTs = pessimistic.reduce((max, lock) => (lock.lockForUpdateTs > max ? lock.lockForUpdateTs : max), 0n);
+    const keysOf = (group: readonly kvrpcpb.LockInfo[]) => group.map((lock) => lock.key);
+    if (pessimistic.length > 0) {
+      await this.client.byRegion(keysOf(pessimistic), encodeUserKey, (key) => key.length, async (location, part, attemptBackoffer) => {
+        const released = await this.client.sender.attempt(location, attemptBackoffer, 'pessimisticRollback', { startVersion: startTs, forUpdateTs, keys: part.map((key) => Buffer.from(key)) });
+        if (released !== undefined && released.errors.length > 0) throw new TxnAbortedError(`releasing the pessimistic locks of txn ${startTs}: ${released.errors[0]!.abort || 'refused'}`);
+        return released;
+      }, backoffer);
     }
-    const response = await this.client.toKey(encodeUserKey(lock.key), 'resolveLock', { startVersion: lock.lockVersion, commitVersion: commitTs, txnInfos: [], keys: [Buffer.from(lock.key)] }, { backoffer });
-    if (response.error !== undefined) throw new TxnAbortedError(`resolving the lock of txn ${lock.lockVersion}: ${response.error.abort || response.error.retryable || 'refused'}`);
+    if (prewritten.length > 0) {
+      await this.client.byRegion(keysOf(prewritten), encodeUserKey, (key) => key.length, async (location, part, attemptBackoffer) => {
+        const response = await this.client.sender.attempt(location, attemptBackoffer, 'resolveLock', { startVersion: startTs, commitVersion: commitTs, txnInfos: [], keys: part.map((key) => Buffer.from(key)) });
+        if (response?.error !== undefined) throw new TxnAbortedError(`resolving the locks of txn ${startTs}: ${response.error.abort || response.error.retryable || 'refused'}`);
+        return response;
+      }, backoffer);
+    }
   }
 }
+
+/** What became of a lock's transaction: its commit ts (0: rolled back), or still running (its min commit ts pushed past the reader, or not). */
+type TxnStatus = bigint | 'alive' | 'pushed';

@@ -1,7 +1,7 @@
 import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import { LockWaitTimeoutError } from '../errors.js';
-import { keyId } from '../keys.js';
+import { keyId } from '../../../common/codec/bytes.js';
 import type { RegionClient } from '../region-client.js';
 import { classifyKeyError } from './key-errors.js';
 import type { LockResolver } from './lock-resolver.js';

@@ -2,8 +2,7 @@ import { compareBytes, keyAfter, smallestDecodedAtOrAfter } from '../../../commo
 import { encodeUserKey } from '../../../common/codec/mvcc-key.js';
 import type * as kvrpcpb from '../../../proto/gen/kvrpcpb.js';
 import type { Backoffer } from '../backoff.js';
-import { KvClientError } from '../errors.js';
-import { checkRange, scanLimitOf, uniqueKeys } from '../keys.js';
+import { checkKey, checkRange, scanLimitOf, storeScanMaxLimit, uniqueKeys } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import { classifyKeyError } from './key-errors.js';
 import type { LockResolver } from './lock-resolver.js';
@@ -14,7 +13,6 @@ export interface KvPair {
 }
 
 /** The most pairs a store answers per scan request. */
-const storeScanMaxLimit = 10_240;
 
 /**
  * A consistent view of the transactional data at one timestamp: what every transaction
@@ -44,7 +42,7 @@ export class Snapshot {
 
   /** The pairs of the keys that exist, in key order. */
   async batchGet(keys: readonly Uint8Array[]): Promise<KvPair[]> {
-    keys.forEach(checkKey);
+    for (const key of keys) checkKey(key);
     const backoffer = this.client.backoffer();
     const found: KvPair[] = [];
     let pending = uniqueKeys(keys);
@@ -134,6 +132,3 @@ export class Snapshot {
   }
 }
 
-function checkKey(key: Uint8Array): void {
-  if (key.length === 0) throw new KvClientError('a key must not be empty');
-}

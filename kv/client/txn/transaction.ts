@@ -1,6 +1,6 @@
-import { compareBytes } from '../../../common/codec/bytes.js';
+import { compareBytes, keyId } from '../../../common/codec/bytes.js';
 import { KvClientError, WriteConflictError } from '../errors.js';
-import { keyId, uniqueKeys } from '../keys.js';
+import { checkKey, scanLimitOf, uniqueKeys } from '../keys.js';
 import type { RegionClient } from '../region-client.js';
 import type { Committer, CommitOptions } from './committer.js';
 import type { LockResolver } from './lock-resolver.js';
@@ -142,7 +142,8 @@ export class Transaction {
     this.checkOpen();
     const fromBuffer: KvPair[] = [];
     const unbuffered: Uint8Array[] = [];
-    for (const key of keys) {
+    // A key asked for twice is answered once, as the snapshot answers it.
+    for (const key of uniqueKeys(keys)) {
       const buffered = this.buffer.get(keyId(key));
       if (buffered === undefined) unbuffered.push(key);
       else if (buffered.value !== undefined) fromBuffer.push({ key: buffered.key, value: buffered.value });
@@ -154,7 +155,7 @@ export class Transaction {
   /** Pairs with start ≤ key < end, ascending: the snapshot's, overlaid with this transaction's writes. */
   async scan(start: Uint8Array, end: Uint8Array, options: { limit?: number } = {}): Promise<KvPair[]> {
     this.checkOpen();
-    const limit = options.limit ?? 10_240;
+    const limit = scanLimitOf(options.limit);
     const inRange = [...this.buffer.values()].filter((entry) => compareBytes(entry.key, start) >= 0 && (end.length === 0 || compareBytes(entry.key, end) < 0));
     // Each buffered delete can hide at most one snapshot pair: ask for that many more.
     const snapshotPairs = await this.snapshot.scan(start, end, { limit: limit + inRange.length });
@@ -173,13 +174,13 @@ export class Transaction {
 
   set(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
-    if (key.length === 0) throw new KvClientError('a key must not be empty');
+    checkKey(key);
     this.buffer.set(keyId(key), { key: Uint8Array.from(key), value: Uint8Array.from(value) });
   }
 
   delete(key: Uint8Array): void {
     this.checkOpen();
-    if (key.length === 0) throw new KvClientError('a key must not be empty');
+    checkKey(key);
     this.buffer.set(keyId(key), { key: Uint8Array.from(key), value: undefined });
   }
 

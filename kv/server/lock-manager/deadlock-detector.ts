@@ -6,8 +6,8 @@ import { WaitForGraph, type DeadlockFound, type WaitForEdge } from './wait-for-g
 export interface DeadlockDetector {
   /** Records that `edge.txn` waits for `edge.waitForTxn`, or answers the deadlock that would make. */
   detect(edge: WaitForEdge, ttlMs: number): Promise<DeadlockFound | undefined>;
-  /** `txn` stopped waiting for `waitForTxn`. Best effort: a lost clean-up expires. */
-  cleanUpWaitFor(txn: bigint, waitForTxn: bigint): void;
+  /** `txn` stopped waiting for `waitForTxn` on the key hashed `keyHash`. Best effort: a lost clean-up expires. */
+  cleanUpWaitFor(txn: bigint, waitForTxn: bigint, keyHash: bigint): void;
 }
 
 /** The detector in this process (a single store, or the store that is the detector). */
@@ -18,8 +18,8 @@ export class LocalDeadlockDetector implements DeadlockDetector {
     return this.graph.detect(edge, ttlMs);
   }
 
-  cleanUpWaitFor(txn: bigint, waitForTxn: bigint): void {
-    this.graph.cleanUpWaitFor(txn, waitForTxn);
+  cleanUpWaitFor(txn: bigint, waitForTxn: bigint, keyHash: bigint): void {
+    this.graph.cleanUpWaitFor(txn, waitForTxn, keyHash);
   }
 }
 
@@ -55,9 +55,9 @@ export class ClusterDeadlockDetector implements DeadlockDetector {
     return { deadlockKeyHash: response.deadlockKeyHash, waitChain: response.waitChain.map(edgeOf) };
   }
 
-  cleanUpWaitFor(txn: bigint, waitForTxn: bigint): void {
-    if (this.options.isDetector()) return this.options.graph.cleanUpWaitFor(txn, waitForTxn);
-    void this.ask({ tp: deadlockpb.DeadlockRequestType.CleanUpWaitFor, entry: entryOf({ txn, waitForTxn, keyHash: 0n, key: new Uint8Array(0) }, 0) });
+  cleanUpWaitFor(txn: bigint, waitForTxn: bigint, keyHash: bigint): void {
+    if (this.options.isDetector()) return this.options.graph.cleanUpWaitFor(txn, waitForTxn, keyHash);
+    void this.ask({ tp: deadlockpb.DeadlockRequestType.CleanUpWaitFor, entry: entryOf({ txn, waitForTxn, keyHash, key: new Uint8Array(0) }, 0) });
   }
 
   close(): void {
@@ -107,7 +107,7 @@ export function deadlockService(graph: WaitForGraph, isDetector: () => boolean):
           return callback(null, deadlockpb.DeadlockResponse.create({ entry, ...(found === undefined ? {} : { deadlockKeyHash: found.deadlockKeyHash, waitChain: found.waitChain.map((edge) => entryOf(edge, 0)) }) }));
         }
         case deadlockpb.DeadlockRequestType.CleanUpWaitFor:
-          graph.cleanUpWaitFor(entry.txn, entry.waitForTxn);
+          graph.cleanUpWaitFor(entry.txn, entry.waitForTxn, entry.keyHash);
           return callback(null, deadlockpb.DeadlockResponse.create({ entry }));
         case deadlockpb.DeadlockRequestType.CleanUp:
           graph.cleanUp(entry.txn);

@@ -28,21 +28,23 @@ describe('the wait-for graph', () => {
     assert.ok(graph.detect(edge(2n, 1n), 10_000) !== undefined);
   });
 
-  test('two waits of one txn for another make one edge that stays until both end', () => {
+  test('two waits of one txn for another make one edge that stays until both end; a repeated wait counts once', () => {
     const graph = new WaitForGraph();
     graph.detect(edge(1n, 2n, 'x'), 10_000);
     graph.detect(edge(1n, 2n, 'y'), 10_000);
-    graph.cleanUpWaitFor(1n, 2n);
+    // A Detect retried after a timeout: the same wait again.
+    graph.detect(edge(1n, 2n, 'y'), 10_000);
+    graph.cleanUpWaitFor(1n, 2n, keyHash(key('x')));
     assert.ok(graph.detect(edge(2n, 1n), 10_000) !== undefined, 'the second wait still counts');
-    graph.cleanUpWaitFor(1n, 2n);
-    assert.equal(graph.detect(edge(2n, 1n), 10_000), undefined);
+    graph.cleanUpWaitFor(1n, 2n, keyHash(key('y')));
+    assert.equal(graph.detect(edge(2n, 1n), 10_000), undefined, 'the repeated wait ended with its one clean-up');
   });
 
   test('clean-ups remove edges: a waiter that stopped waiting, a txn that ended', () => {
     const graph = new WaitForGraph();
     graph.detect(edge(1n, 2n), 10_000);
     graph.detect(edge(2n, 3n), 10_000);
-    graph.cleanUpWaitFor(2n, 3n);
+    graph.cleanUpWaitFor(2n, 3n, keyHash(key('k2-3')));
     assert.equal(graph.detect(edge(3n, 1n), 10_000), undefined);
     graph.cleanUp(3n);
     graph.cleanUp(1n);
@@ -56,6 +58,19 @@ describe('the wait-for graph', () => {
     now += 501;
     assert.equal(graph.detect(edge(2n, 1n), 500), undefined);
     assert.equal(graph.size, 1);
+  });
+
+  test('expired edges no search meets are swept too, so the graph does not grow without bound', () => {
+    let now = 1_000;
+    const graph = new WaitForGraph(() => now);
+    for (let txn = 10n; txn < 110n; txn++) graph.detect(edge(txn, txn + 1_000n), 500);
+    assert.equal(graph.size, 100);
+    now += 1_001;
+    // An unrelated wait: its search meets none of them, the sweep drops them all.
+    graph.detect(edge(5n, 6n), 500);
+    assert.equal(graph.size, 1);
+    graph.clear();
+    assert.equal(graph.size, 0);
   });
 });
 
@@ -72,6 +87,29 @@ describe('lock waiters', () => {
     other.cancel();
     assert.equal(await other.wait, 'cancelled');
     assert.equal(await waiters.register(key('c'), 5).wait, 'timeout');
+    assert.equal(waiters.size, 0);
+  });
+
+  test('a region this store stops leading: the waiters on its keys give up, the others keep waiting', async () => {
+    const waiters = new LockWaiters();
+    const [before, atStart, inside, atEnd] = ['a', 'm', 'mz', 't'].map((name) => waiters.register(key(name), 60_000));
+    waiters.cancelRange(key('m'), key('t'));
+    assert.equal(await atStart!.wait, 'cancelled');
+    assert.equal(await inside!.wait, 'cancelled');
+    assert.equal(waiters.size, 2);
+    waiters.cancelRange(key('s'), new Uint8Array(0));
+    assert.equal(await atEnd!.wait, 'cancelled', 'an empty end is unbounded');
+    before!.cancel();
+    assert.equal(await before!.wait, 'cancelled');
+    assert.equal(waiters.size, 0);
+  });
+
+  test('closed (the store stops): waiters give up, and a request arriving afterwards does not wait', async () => {
+    const waiters = new LockWaiters();
+    const waiting = waiters.register(key('a'), 60_000);
+    waiters.close();
+    assert.equal(await waiting.wait, 'cancelled');
+    assert.equal(await waiters.register(key('b'), 60_000).wait, 'cancelled');
     assert.equal(waiters.size, 0);
   });
 });
@@ -138,7 +176,7 @@ describe('one deadlock detector for the cluster, over the Deadlock service', () 
       // And a remote store learns of a deadlock the same way.
       const again = await remote.detect(edge(2n, 1n), 10_000);
       assert.equal(again?.deadlockKeyHash, keyHash(key('k1-2')));
-      remote.cleanUpWaitFor(1n, 2n);
+      remote.cleanUpWaitFor(1n, 2n, keyHash(key('k1-2')));
       await waitUntil(() => detectorGraph.size === 0);
     } finally {
       remote.close();

@@ -66,7 +66,7 @@ export class LockManager {
       return await registered.wait;
     } finally {
       registered.cancel();
-      if (inGraph) this.detector.cleanUpWaitFor(wait.startTs, wait.lockTs);
+      if (inGraph) this.detector.cleanUpWaitFor(wait.startTs, wait.lockTs, keyHash(wait.key));
     }
   }
 }

@@ -1,3 +1,5 @@
+import { keyId } from '../../../common/codec/bytes.js';
+
 /** How a wait ended. */
 export type WaitOutcome = 'released' | 'timeout' | 'cancelled';
 
@@ -14,12 +16,15 @@ interface Waiter {
  */
 export class LockWaiters {
   private readonly byKey = new Map<string, Set<Waiter>>();
+  private closed = false;
 
   /**
    * Registers a waiter on `lockKey` now; `wait` then resolves when the key's lock is
    * released, after `timeoutMs`, or when `cancel` is called.
    */
   register(lockKey: Uint8Array, timeoutMs: number): { readonly wait: Promise<WaitOutcome>; readonly cancel: () => void } {
+    // The store is stopping: nothing waits (and no timer outlives it).
+    if (this.closed) return { wait: Promise.resolve('cancelled'), cancel: () => undefined };
     const id = keyId(lockKey);
     let finish!: (outcome: WaitOutcome) => void;
     const wait = new Promise<WaitOutcome>((resolve) => {
@@ -52,9 +57,26 @@ export class LockWaiters {
     }
   }
 
-  /** Every waiter gives up (the store stops, or stops leading): they answer with the lock they met. */
-  cancelAll(): void {
+  /** The store stops: every waiter gives up (answering with the lock it met), and later requests do not wait. */
+  close(): void {
+    this.closed = true;
     for (const waiters of [...this.byKey.values()]) for (const waiter of [...waiters]) waiter.finish('cancelled');
+  }
+
+  /**
+   * The waiters on lock keys in [start, end) (an empty end: unbounded) give up: this store
+   * stopped leading that region, so the release they wait for will be applied elsewhere.
+   * They answer with the lock they met, and the client retries at the new leader.
+   */
+  cancelRange(start: Uint8Array, end: Uint8Array): void {
+    if (this.byKey.size === 0) return;
+    const startId = keyId(start);
+    const endId = end.length === 0 ? undefined : keyId(end);
+    // Ids compare as their keys do.
+    for (const [id, waiters] of [...this.byKey]) {
+      if (id < startId || (endId !== undefined && id >= endId)) continue;
+      for (const waiter of [...waiters]) waiter.finish('cancelled');
+    }
   }
 
   /** Waiters registered now. */
@@ -63,8 +85,4 @@ export class LockWaiters {
     for (const waiters of this.byKey.values()) count += waiters.size;
     return count;
   }
-}
-
-function keyId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }

@@ -15,9 +15,15 @@ export interface DeadlockFound {
 
 interface StoredEdge extends WaitForEdge {
   expiresAtMs: number;
-  /** Waits this edge stands for: one txn can wait for another on several keys at once. */
-  waits: number;
+  /**
+   * The keys (by hash) this edge stands for: one txn can wait for another on several
+   * keys at once. A set, so a Detect sent twice (a retry) is one wait, not two.
+   */
+  readonly keyHashes: Set<bigint>;
 }
+
+/** How often `detect` drops every expired edge, not only those a search meets. */
+const sweepIntervalMs = 1_000;
 
 /**
  * The cluster's wait-for graph between transactions (by start ts), kept by the deadlock
@@ -29,6 +35,7 @@ export class WaitForGraph {
   /** txn → the txns it waits for, each with the edge. */
   private readonly edges = new Map<bigint, Map<bigint, StoredEdge>>();
   private readonly clock: () => number;
+  private lastSweepMs = 0;
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
@@ -40,6 +47,7 @@ export class WaitForGraph {
    */
   detect(edge: WaitForEdge, ttlMs: number): DeadlockFound | undefined {
     const now = this.clock();
+    if (now - this.lastSweepMs >= sweepIntervalMs) this.sweep(now);
     const chain = this.pathTo(edge.waitForTxn, edge.txn, now);
     if (chain !== undefined) {
       const closing = chain[chain.length - 1]!;
@@ -48,19 +56,29 @@ export class WaitForGraph {
     let waits = this.edges.get(edge.txn);
     if (waits === undefined) this.edges.set(edge.txn, (waits = new Map()));
     const existing = waits.get(edge.waitForTxn);
-    const expiresAtMs = Math.max(existing?.expiresAtMs ?? 0, now + ttlMs);
-    waits.set(edge.waitForTxn, { ...edge, expiresAtMs, waits: (existing !== undefined && existing.expiresAtMs > now ? existing.waits : 0) + 1 });
+    if (existing !== undefined && existing.expiresAtMs > now) {
+      existing.keyHashes.add(edge.keyHash);
+      existing.expiresAtMs = Math.max(existing.expiresAtMs, now + ttlMs);
+    } else {
+      waits.set(edge.waitForTxn, { ...edge, expiresAtMs: now + ttlMs, keyHashes: new Set([edge.keyHash]) });
+    }
     return undefined;
   }
 
-  /** One of `txn`'s waits for `waitForTxn` ended; the edge goes with the last one. */
-  cleanUpWaitFor(txn: bigint, waitForTxn: bigint): void {
+  /** `txn`'s wait for `waitForTxn` on the key hashed `keyHash` ended; the edge goes with its last key. */
+  cleanUpWaitFor(txn: bigint, waitForTxn: bigint, keyHash: bigint): void {
     const waits = this.edges.get(txn);
     const edge = waits?.get(waitForTxn);
     if (waits === undefined || edge === undefined) return;
-    if (--edge.waits > 0) return;
+    edge.keyHashes.delete(keyHash);
+    if (edge.keyHashes.size > 0) return;
     waits.delete(waitForTxn);
     if (waits.size === 0) this.edges.delete(txn);
+  }
+
+  /** Forgets every edge (this store stopped being the detector; the next one starts afresh). */
+  clear(): void {
+    this.edges.clear();
   }
 
   /** `txn` ended: it waits for nothing. */
@@ -68,11 +86,19 @@ export class WaitForGraph {
     this.edges.delete(txn);
   }
 
-  /** How many edges the graph holds (expired ones included until met). */
+  /** How many edges the graph holds (expired ones included until swept). */
   get size(): number {
     let count = 0;
     for (const waits of this.edges.values()) count += waits.size;
     return count;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweepMs = now;
+    for (const [txn, waits] of this.edges) {
+      for (const [next, edge] of waits) if (edge.expiresAtMs <= now) waits.delete(next);
+      if (waits.size === 0) this.edges.delete(txn);
+    }
   }
 
   /** A path of live edges from `from` to `to`, by depth-first search; expired edges met on the way go. */

@@ -1,4 +1,5 @@
 import { assert } from '../../../common/assert.js';
+import * as metapb from '../../../proto/gen/metapb.js';
 import type { ClusterView, RegionInfo } from '../cluster/types.js';
 import { balanceLeaderScheduler } from './balance-leader.js';
 import { balanceRegionScheduler } from './balance-region.js';
@@ -87,7 +88,7 @@ export class Coordinator {
     const region = view.getRegion(regionId);
     if (region === undefined) return { added: false, reason: `no region ${regionId}` };
     const target = region.meta.peers.find((peer) => peer.storeId === toStoreId);
-    if (target === undefined || target.role !== 0) return { added: false, reason: `region ${regionId} has no voter on store ${toStoreId}` };
+    if (target === undefined || target.role !== metapb.PeerRole.Voter) return { added: false, reason: `region ${regionId} has no voter on store ${toStoreId}` };
     const from = region.leader?.storeId;
     if (from === undefined) return { added: false, reason: `region ${regionId} has no known leader` };
     if (from === toStoreId) return { added: false, reason: `store ${toStoreId} already leads region ${regionId}` };
