@@ -251,6 +251,27 @@ export const ScalarFuncSig = {
   RoundInt: 3084,
   RoundReal: 3085,
   RoundDecimal: 3086,
+  CeilInt: 3087,
+  FloorInt: 3088,
+  /** RoundWithFracInt - ROUND(a, d), TRUNCATE(a, d): d is an int. */
+  RoundWithFracInt: 3089,
+  RoundWithFracReal: 3090,
+  RoundWithFracDecimal: 3091,
+  TruncateInt: 3092,
+  TruncateUnsigned: 3093,
+  TruncateReal: 3094,
+  TruncateDecimal: 3095,
+  /** SignInt - SIGN(a). */
+  SignInt: 3096,
+  SignReal: 3097,
+  SignDecimal: 3098,
+  /** Pow - Functions over doubles. */
+  Pow: 3100,
+  Sqrt: 3101,
+  Exp: 3102,
+  Ln: 3103,
+  Log10: 3104,
+  Log2: 3105,
   /** LogicalAnd - AND, OR, XOR, NOT. */
   LogicalAnd: 4000,
   LogicalOr: 4001,
@@ -351,6 +372,8 @@ export const ScalarFuncSig = {
   HexIntArg: 5034,
   LPad: 5035,
   RPad: 5036,
+  Space: 5037,
+  SubstringIndex: 5038,
   /** DateFormat - Date and time functions. */
   DateFormat: 6000,
   Year: 6001,
@@ -380,6 +403,22 @@ export const ScalarFuncSig = {
   LastDay: 6025,
   MonthName: 6026,
   DayName: 6027,
+  /** ExtractDatetime - EXTRACT(unit FROM a): the unit is the first argument, a string constant ('YEAR_MONTH', ...). */
+  ExtractDatetime: 6028,
+  ExtractDuration: 6029,
+  /**
+   * AddDateTimeInterval - DATE_ADD/DATE_SUB(a, INTERVAL v unit): (a, v as a string, the unit as a string).
+   * A DATE/DATETIME/TIMESTAMP argument gives a time, a TIME argument a duration, and a
+   * string argument a string whose form (date or datetime) is decided per row, as MySQL does.
+   */
+  AddDateTimeInterval: 6030,
+  SubDateTimeInterval: 6031,
+  AddDateDurationInterval: 6032,
+  SubDateDurationInterval: 6033,
+  AddDateStringInterval: 6034,
+  SubDateStringInterval: 6035,
+  TimeToSec: 6036,
+  SecToTime: 6037,
 } as const;
 
 export type ScalarFuncSig = typeof ScalarFuncSig[keyof typeof ScalarFuncSig];
@@ -517,6 +556,24 @@ export namespace ScalarFuncSig {
   export type RoundInt = typeof ScalarFuncSig.RoundInt;
   export type RoundReal = typeof ScalarFuncSig.RoundReal;
   export type RoundDecimal = typeof ScalarFuncSig.RoundDecimal;
+  export type CeilInt = typeof ScalarFuncSig.CeilInt;
+  export type FloorInt = typeof ScalarFuncSig.FloorInt;
+  export type RoundWithFracInt = typeof ScalarFuncSig.RoundWithFracInt;
+  export type RoundWithFracReal = typeof ScalarFuncSig.RoundWithFracReal;
+  export type RoundWithFracDecimal = typeof ScalarFuncSig.RoundWithFracDecimal;
+  export type TruncateInt = typeof ScalarFuncSig.TruncateInt;
+  export type TruncateUnsigned = typeof ScalarFuncSig.TruncateUnsigned;
+  export type TruncateReal = typeof ScalarFuncSig.TruncateReal;
+  export type TruncateDecimal = typeof ScalarFuncSig.TruncateDecimal;
+  export type SignInt = typeof ScalarFuncSig.SignInt;
+  export type SignReal = typeof ScalarFuncSig.SignReal;
+  export type SignDecimal = typeof ScalarFuncSig.SignDecimal;
+  export type Pow = typeof ScalarFuncSig.Pow;
+  export type Sqrt = typeof ScalarFuncSig.Sqrt;
+  export type Exp = typeof ScalarFuncSig.Exp;
+  export type Ln = typeof ScalarFuncSig.Ln;
+  export type Log10 = typeof ScalarFuncSig.Log10;
+  export type Log2 = typeof ScalarFuncSig.Log2;
   export type LogicalAnd = typeof ScalarFuncSig.LogicalAnd;
   export type LogicalOr = typeof ScalarFuncSig.LogicalOr;
   export type LogicalXor = typeof ScalarFuncSig.LogicalXor;
@@ -606,6 +663,8 @@ export namespace ScalarFuncSig {
   export type HexIntArg = typeof ScalarFuncSig.HexIntArg;
   export type LPad = typeof ScalarFuncSig.LPad;
   export type RPad = typeof ScalarFuncSig.RPad;
+  export type Space = typeof ScalarFuncSig.Space;
+  export type SubstringIndex = typeof ScalarFuncSig.SubstringIndex;
   export type DateFormat = typeof ScalarFuncSig.DateFormat;
   export type Year = typeof ScalarFuncSig.Year;
   export type Month = typeof ScalarFuncSig.Month;
@@ -634,6 +693,16 @@ export namespace ScalarFuncSig {
   export type LastDay = typeof ScalarFuncSig.LastDay;
   export type MonthName = typeof ScalarFuncSig.MonthName;
   export type DayName = typeof ScalarFuncSig.DayName;
+  export type ExtractDatetime = typeof ScalarFuncSig.ExtractDatetime;
+  export type ExtractDuration = typeof ScalarFuncSig.ExtractDuration;
+  export type AddDateTimeInterval = typeof ScalarFuncSig.AddDateTimeInterval;
+  export type SubDateTimeInterval = typeof ScalarFuncSig.SubDateTimeInterval;
+  export type AddDateDurationInterval = typeof ScalarFuncSig.AddDateDurationInterval;
+  export type SubDateDurationInterval = typeof ScalarFuncSig.SubDateDurationInterval;
+  export type AddDateStringInterval = typeof ScalarFuncSig.AddDateStringInterval;
+  export type SubDateStringInterval = typeof ScalarFuncSig.SubDateStringInterval;
+  export type TimeToSec = typeof ScalarFuncSig.TimeToSec;
+  export type SecToTime = typeof ScalarFuncSig.SecToTime;
 }
 
 /**
