@@ -23,7 +23,8 @@ export function fieldTypeToProto(type: FieldType): dagpb.FieldType {
   return {
     tp: type.code,
     flag: type.flags,
-    flen: type.length,
+    // As TiDB's int32(flen): LONGBLOB, LONGTEXT and JSON's 4294967295 goes as -1 (unspecified).
+    flen: type.length > 0x7fffffff ? -1 : type.length,
     decimal: type.decimals,
     collate: getCollation(type.collation === '' ? 'binary' : type.collation).id,
     charset: type.charset,
@@ -167,7 +168,7 @@ const aggregateExprTypes: Readonly<Record<AggregateKind, dagpb.ExprType>> = {
 
 const aggregateKinds = new Map<number, AggregateKind>(Object.entries(aggregateExprTypes).map(([kind, tp]) => [tp, kind as AggregateKind]));
 
-/** An aggregate on the wire: its kind as the expression type, its argument as the only child. */
+/** An aggregate on the wire: its kind as the expression type, its arguments as the children (one, or several for COUNT(DISTINCT a, b)). */
 export function aggregateToProto(aggregate: AggregateCall): dagpb.Expr {
   return {
     tp: aggregateExprTypes[aggregate.kind],
@@ -182,6 +183,6 @@ export function aggregateToProto(aggregate: AggregateCall): dagpb.Expr {
 export function aggregateFromProto(expr: dagpb.Expr): AggregateCall {
   const kind = aggregateKinds.get(expr.tp);
   if (kind === undefined) throw new ExprError(ExprErrorCode.unknown, `aggregate function ${expr.tp} cannot run in the coprocessor`);
-  if (expr.children.length !== 1) throw new ExprError(ExprErrorCode.wrongArguments, `${kind.toUpperCase()} takes one argument, got ${expr.children.length}`);
+  if (expr.children.length !== 1 && !(kind === 'count' && expr.hasDistinct)) throw new ExprError(ExprErrorCode.wrongArguments, `${kind.toUpperCase()} takes one argument, got ${expr.children.length}`);
   return { kind, args: expr.children.map(exprFromProto), distinct: expr.hasDistinct };
 }

@@ -1,4 +1,4 @@
-import { newAccumulator, partialResultTypes, type Accumulator, type AggregateCall } from '../../common/expr/aggregate.js';
+import { accumulatorFactory, partialResultTypes, type Accumulator, type AggregateCall } from '../../common/expr/aggregate.js';
 import { broadcastColumn } from '../../common/expr/column.js';
 import { type CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
 import { type EvalType, evalTypeOf } from '../../common/expr/eval-type.js';
@@ -24,6 +24,8 @@ const groupOverheadBytes = 256;
  * group, every aggregate's partial result and then the group's GROUP BY values. Without
  * GROUP BY there is exactly one group, even over no rows (COUNT 0). Streamed input is
  * sorted by the GROUP BY values, so a group is finished as soon as the next one starts.
+ * COUNT/SUM/AVG(DISTINCT) keep a set of distinct values per group, each value charged to
+ * the request's memory budget, and output the set (`encodeDistinctSet`).
  */
 export class AggregationExecutor implements BatchExecutor {
   readonly schema: readonly FieldType[];
@@ -31,16 +33,21 @@ export class AggregationExecutor implements BatchExecutor {
   readonly children: readonly BatchExecutor[];
   private readonly groupBy: readonly CompiledExpr[];
   private readonly groupKeyTypes: ReadonlyArray<{ readonly evalType: EvalType; readonly collation: Collation }>;
-  private readonly aggregateArgs: readonly CompiledExpr[];
+  /** Per aggregate, its compiled arguments (several only for COUNT(DISTINCT a, b, ...)). */
+  private readonly aggregateArgs: readonly (readonly CompiledExpr[])[];
+  /** Per aggregate, a new group's accumulator (distinct sets charge the request's budget). */
+  private readonly newAccumulators: readonly (() => Accumulator)[];
   private readonly groups = new Map<string, Group>();
   private readonly finished: Group[] = [];
   private currentKey: string | undefined;
+  /** Reused for each row of a multi-argument aggregate: the accumulator encodes it at once and keeps nothing of it. */
+  private readonly tuple: (ScalarValue | null)[] = [];
   private done = false;
 
   constructor(
     readonly id: string,
     groupBy: readonly Expr[],
-    private readonly aggregates: readonly AggregateCall[],
+    aggregates: readonly AggregateCall[],
     private readonly streamed: boolean,
     private readonly child: BatchExecutor,
     private readonly environment: ExecutorEnvironment,
@@ -48,9 +55,9 @@ export class AggregationExecutor implements BatchExecutor {
     this.children = [child];
     this.groupBy = groupBy.map((expr) => compilePushedDown(expr));
     this.groupKeyTypes = groupBy.map((expr) => ({ evalType: evalTypeOf(expr.type), collation: getCollation(expr.type.collation === '' ? 'binary' : expr.type.collation) }));
-    this.aggregateArgs = aggregates.map((aggregate) => compilePushedDown(aggregate.args[0]!));
     // Checks every aggregate before any row is read.
-    for (const aggregate of aggregates) newAccumulator(aggregate);
+    this.newAccumulators = aggregates.map((aggregate) => accumulatorFactory(aggregate, environment.budget));
+    this.aggregateArgs = aggregates.map((aggregate) => aggregate.args.map((arg) => compilePushedDown(arg)));
     this.schema = [...aggregates.flatMap(partialResultTypes), ...groupBy.map((expr) => expr.type)];
   }
 
@@ -77,14 +84,19 @@ export class AggregationExecutor implements BatchExecutor {
     if (rows === 0) return;
     const context = this.environment.context;
     const keyReaders = this.groupBy.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type));
-    const argReaders = this.aggregateArgs.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type));
+    const argReaders = this.aggregateArgs.map((args) => args.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type)));
     if (keyReaders.length === 0) {
       // Hot path: one group, no keys to build.
       const group = this.groupFor('', []);
       for (let index = 0; index < argReaders.length; index++) {
-        const read = argReaders[index]!;
+        const readers = argReaders[index]!;
         const accumulator = group.accumulators[index]!;
-        for (let row = 0; row < rows; row++) accumulator.add(read(row));
+        if (readers.length === 1) {
+          const read = readers[0]!;
+          for (let row = 0; row < rows; row++) accumulator.add(read(row));
+        } else {
+          for (let row = 0; row < rows; row++) accumulator.addTuple(tupleAt(readers, row, this.tuple));
+        }
       }
       return;
     }
@@ -100,7 +112,11 @@ export class AggregationExecutor implements BatchExecutor {
       }
       this.currentKey = key;
       const group = this.groupFor(key, keyValues);
-      for (let index = 0; index < argReaders.length; index++) group.accumulators[index]!.add(argReaders[index]!(row));
+      for (let index = 0; index < argReaders.length; index++) {
+        const readers = argReaders[index]!;
+        if (readers.length === 1) group.accumulators[index]!.add(readers[0]!(row));
+        else group.accumulators[index]!.addTuple(tupleAt(readers, row, this.tuple));
+      }
     }
   }
 
@@ -108,7 +124,7 @@ export class AggregationExecutor implements BatchExecutor {
     let group = this.groups.get(key);
     if (group === undefined) {
       this.environment.budget.chargeMemory(groupOverheadBytes + key.length * 2);
-      group = { keyValues: keyValues.map((value) => (value === null ? null : detachedValue(value))), accumulators: this.aggregates.map(newAccumulator) };
+      group = { keyValues: keyValues.map((value) => (value === null ? null : detachedValue(value))), accumulators: this.newAccumulators.map((newAccumulator) => newAccumulator()) };
       this.groups.set(key, group);
     }
     return group;
@@ -135,6 +151,12 @@ export class AggregationExecutor implements BatchExecutor {
     }
     return { columns: builders.map((builder) => builder.finish()), rows: groups.length };
   }
+}
+
+function tupleAt(readers: readonly ((row: number) => ScalarValue | null)[], row: number, tuple: (ScalarValue | null)[]): readonly (ScalarValue | null)[] {
+  tuple.length = readers.length;
+  for (let index = 0; index < readers.length; index++) tuple[index] = readers[index]!(row);
+  return tuple;
 }
 
 function groupKeyPart(evalType: EvalType, value: ScalarValue, collation: Collation): string {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { bytesDatum, decimalDatum, floatDatum, intDatum, nullDatum, stringDatum, type Datum } from '../../common/codec/datum.js';
+import { bytesDatum, decimalDatum, floatDatum, intDatum, nullDatum, stringDatum, uintDatum, type Datum } from '../../common/codec/datum.js';
 import { encodeRow } from '../../common/codec/row.js';
-import { indexKey, indexRange, recordKey, recordRange } from '../../common/codec/table.js';
+import { handleRange, indexKey, indexRange, recordKey, recordRange } from '../../common/codec/table.js';
+import { type AggregateCall, DistinctSetMerger } from '../../common/expr/aggregate.js';
 import { decodeChunk } from '../../common/expr/chunk-codec.js';
 import type { Column } from '../../common/expr/column.js';
 import { resultTypes } from '../../common/expr/eval-type.js';
@@ -12,7 +13,7 @@ import { call, columnRef, constant, type ScalarValue } from '../../common/expr/e
 import { asTimestamp, type Timestamp } from '../../common/ids.js';
 import { utf8mb4GeneralCiCollation } from '../../common/types/collation.js';
 import { Decimal } from '../../common/types/decimal.js';
-import type { FieldType } from '../../common/types/field-type.js';
+import { type FieldType, FieldTypeCode, newFieldType } from '../../common/types/field-type.js';
 import { ScalarFuncSig as Sig } from '../../proto/gen/dagpb.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
 import { commitKey } from '../mvcc/actions/commit.js';
@@ -220,5 +221,147 @@ describe('kv/coprocessor: DAG requests over an MVCC snapshot', () => {
     assert.equal(refused.error?.code, 1105);
     assert.match(refused.error?.msg ?? '', /cannot be pushed down/);
     assert.equal(refused.chunks.length, 0, 'refused before any row is read');
+  });
+  /** The final value of a DISTINCT aggregate from one response's partial set. */
+  const mergedValue = (aggregate: AggregateCall, set: ScalarValue | null) => {
+    const merger = new DistinctSetMerger(aggregate);
+    merger.add(set);
+    return plain(merger.result());
+  };
+
+  test('COUNT/SUM(DISTINCT) partial sets: newest versions only (no deleted, rolled-back or later rows), NULLs never counted, strings by collation', async () => {
+    const a = columnRef(1, int);
+    const b = columnRef(2, text);
+    const c = columnRef(3, money);
+    const d = columnRef(4, double);
+    const countA: AggregateCall = { kind: 'count', args: [a], distinct: true };
+    const countB: AggregateCall = { kind: 'count', args: [b], distinct: true };
+    const countBc: AggregateCall = { kind: 'count', args: [b, c], distinct: true };
+    const sumD: AggregateCall = { kind: 'sum', args: [d], distinct: true };
+    const total = new DagBuilder().tableScan(tableId, columns).aggregation([], [countA, countB, countBc, sumD, { kind: 'count', args: [b], distinct: false }]);
+    const [row] = rowsOf((await done(total.build())).response, total.schema);
+    // a: 5, 20, 12 (row 3's newest version; 1 and 2 are older), NULL, 15; row 4 (30) is deleted, row 6 (99) rolled back, row 8 later.
+    const mergerA = new DistinctSetMerger(countA);
+    mergerA.add(row![0]!);
+    assert.deepEqual(mergerA.tuples(), [[5n], [12n], [15n], [20n]]);
+    assert.equal(mergedValue(countB, row![1]!), 3n, "'apple' and 'Apple' are one value under utf8mb4_general_ci; NULL is none");
+    assert.equal(mergedValue(countBc, row![2]!), 4n, '(apple, 1.50), (Apple, 2.25), (pear, 3.00), (plum, 7.00): a tuple with a NULL is not counted');
+    assert.equal(mergedValue(sumD, row![3]!), 9, '0.5 + 1.5 + 3 + 4');
+    assert.equal(row![4], 4n, 'COUNT(b) without DISTINCT counts every non-NULL value');
+
+    const grouped = new DagBuilder().tableScan(tableId, columns).aggregation([b], [countA]);
+    const groups = rowsOf((await done(grouped.build())).response, grouped.schema).map(([set, group]) => [plain(group!), mergedValue(countA, set!)]);
+    assert.deepEqual(groups, [
+      ['apple', 2n],
+      ['pear', 1n],
+      [null, 0n],
+      ['plum', 1n],
+    ]);
+  });
+
+  test('a distinct set charges the request budget per distinct value', async () => {
+    const a = columnRef(1, int);
+    const distinctA = new DagBuilder().tableScan(tableId, columns).aggregation([], [{ kind: 'count', args: [a], distinct: true }]).build();
+    const plainA = new DagBuilder().tableScan(tableId, columns).aggregation([], [{ kind: 'count', args: [a], distinct: false }]).build();
+    // One group (256 bytes) and its result fit in 400; four distinct values (73 bytes each) more do not.
+    assert.equal((await done(plainA, { budget: { maxMemoryBytes: 400 } })).response.error, undefined);
+    assert.equal((await done(distinctA, { budget: { maxMemoryBytes: 400 } })).response.error?.code, 8175);
+    assert.equal((await done(distinctA, { budget: { maxMemoryBytes: 800 } })).response.error, undefined, 'the group, four entries and the encoded result');
+  });
+
+  describe('ENUM, SET and JSON columns', () => {
+    const enumTableId = 43n;
+    const size = newFieldType(FieldTypeCode.Enum, { elements: ['small', 'medium', 'large'], collation: 'utf8mb4_general_ci' });
+    const colors = newFieldType(FieldTypeCode.Set, { elements: ['red', 'green', 'blue'] });
+    const document = newFieldType(FieldTypeCode.JSON);
+    // Column 5 was added later with DEFAULT 'large': rows without it read the default (row format: the index as a compact uint).
+    const enumColumns: ScanColumn[] = [
+      { id: 1, type: int, handle: true },
+      { id: 2, type: size },
+      { id: 3, type: colors },
+      { id: 4, type: document },
+      { id: 5, type: size, defaultValue: Uint8Array.of(3) },
+    ];
+    const enumRow = (sizeIndex: bigint | null, colorBits: bigint | null, json: string | null, added?: bigint) =>
+      encodeRow([
+        { id: 2, value: sizeIndex === null ? nullDatum : uintDatum(sizeIndex) },
+        { id: 3, value: colorBits === null ? nullDatum : uintDatum(colorBits) },
+        { id: 4, value: json === null ? nullDatum : stringDatum(json) },
+        ...(added === undefined ? [] : [{ id: 5, value: uintDatum(added) }]),
+      ]);
+    const enumRange = recordRange(enumTableId);
+
+    before(async () => {
+      await write(store, recordKey(enumTableId, 1n), enumRow(2n, 0b101n, '{"a": 1}'), ts(10), ts(11));
+      // Index 0 and the empty bitmask are MySQL's '' values.
+      await write(store, recordKey(enumTableId, 2n), enumRow(0n, 0n, '[1, 2]', 1n), ts(10), ts(11));
+      await write(store, recordKey(enumTableId, 3n), enumRow(null, null, null), ts(10), ts(11));
+      await write(store, recordKey(enumTableId, 4n), enumRow(1n, 0b001n, '1'), ts(10), ts(11));
+      await write(store, recordKey(enumTableId, 4n), enumRow(3n, 0b111n, ' "x"'), ts(20), ts(21));
+      await write(store, recordKey(enumTableId, 5n), enumRow(1n, 0b010n, 'null'), ts(10), ts(11));
+      await write(store, recordKey(enumTableId, 5n), undefined, ts(30), ts(31));
+      await write(store, recordKey(enumTableId, 6n), enumRow(1n, 0b010n, 'true'), ts(150), ts(151));
+      // An index on the ENUM column holds its index (a uint datum), so it sorts by element order.
+      for (const [handle, sizeIndex] of [[1n, 2n], [2n, 0n], [4n, 3n]] as const) await write(store, indexKey(enumTableId, 1n, [uintDatum(sizeIndex)], handle), Uint8Array.of(0x30), ts(60), ts(61));
+      await write(store, indexKey(enumTableId, 1n, [nullDatum], 3n), Uint8Array.of(0x30), ts(60), ts(61));
+    });
+
+    test('a table scan reads ENUM and SET as their names and JSON as its text; defaults, NULLs, versions and deletes as for any column', async () => {
+      const dag = new DagBuilder().tableScan(enumTableId, enumColumns);
+      // Through the wire form: the elements travel in ColumnInfo.elems, JSON's length as -1.
+      const wire = dagpb.DAGRequest.decode(dagpb.DAGRequest.encode(dag.build()).finish());
+      assert.deepEqual(rowsOf((await done(wire, { ranges: [enumRange] })).response, dag.schema).map((row) => row.map(plain)), [
+        [1n, 'medium', 'red,blue', '{"a": 1}', 'large'],
+        [2n, '', '', '[1, 2]', 'small'],
+        [3n, null, null, null, 'large'],
+        [4n, 'large', 'red,green,blue', ' "x"', 'large'],
+      ]);
+    });
+
+    test('ENUM and SET names are strings to the functions and aggregates: compared, grouped and counted by their collation', async () => {
+      const sizeColumn = columnRef(1, size);
+      const medium = new DagBuilder()
+        .tableScan(enumTableId, enumColumns)
+        .selection([call(Sig.EqString, [sizeColumn, constant(Uint8Array.from(Buffer.from('medium')), size)], bool)]);
+      assert.deepEqual(rowsOf((await done(medium.build({ outputOffsets: [0] }), { ranges: [enumRange] })).response, [int]), [[1n]]);
+      const countSizes: AggregateCall = { kind: 'count', args: [sizeColumn], distinct: true };
+      const grouped = new DagBuilder().tableScan(enumTableId, enumColumns).aggregation([columnRef(4, size)], [countSizes, { kind: 'count', args: [constant(1n, int)], distinct: false }]);
+      const groups = rowsOf((await done(grouped.build(), { ranges: [enumRange] })).response, grouped.schema).map(([set, count, group]) => [plain(group!), mergedValue(countSizes, set!), count]);
+      assert.deepEqual(groups, [
+        ['large', 2n, 3n],
+        ['small', 1n, 1n],
+      ]);
+    });
+
+    test('an index scan reads an ENUM from its key as its name, in element order', async () => {
+      const dag = new DagBuilder().indexScan(enumTableId, 1n, [{ id: 2, type: size }, { id: 1, type: int, handle: true }]);
+      const rows = rowsOf((await done(dag.build(), { ranges: [indexRange(enumTableId, 1n)] })).response, dag.schema).map((row) => row.map(plain));
+      assert.deepEqual(rows, [
+        [null, 3n],
+        ['', 2n],
+        ['medium', 1n],
+        ['large', 4n],
+      ]);
+    });
+
+    test('an ENUM index or SET bit past the elements, TiDB binary JSON, and ENUM without elements are refused with 1105', async () => {
+      const corruptTableId = 44n;
+      const cases: Array<[Uint8Array, string]> = [
+        [enumRow(4n, 0n, '1'), 'ENUM index 4'],
+        [enumRow(1n, 0b1000n, '1'), 'bits past'],
+        [encodeRow([{ id: 4, value: bytesDatum(Uint8Array.of(0x01, 0, 0, 0, 0)) }]), 'binary JSON'],
+      ];
+      for (const [index, [value, message]] of cases.entries()) {
+        const key = recordKey(corruptTableId, BigInt(index + 1));
+        await write(store, key, value, ts(70), ts(71));
+        const response = (await done(new DagBuilder().tableScan(corruptTableId, enumColumns).build(), { ranges: [handleRange(corruptTableId, BigInt(index + 1), BigInt(index + 2))] })).response;
+        assert.equal(response.error?.code, 1105, message);
+        assert.match(response.error?.msg ?? '', new RegExp(`corrupt data: .*${message}`));
+      }
+      const noElements = new DagBuilder().tableScan(enumTableId, [{ id: 2, type: newFieldType(FieldTypeCode.Enum) }]).build();
+      const error = (await done(noElements, { ranges: [enumRange] })).response.error;
+      assert.equal(error?.code, 1105);
+      assert.match(error?.msg ?? '', /needs its elements/);
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { intDatum, nullDatum } from '../../common/codec/datum.js';
+import { intDatum, nullDatum, stringDatum } from '../../common/codec/datum.js';
 import { encodeRow } from '../../common/codec/row.js';
 import { recordKey, recordRange } from '../../common/codec/table.js';
 import { clearFailpoints, configureFailpoint } from '../../common/failpoint/index.js';
+import { type AggregateCall, DistinctSetMerger } from '../../common/expr/aggregate.js';
 import { resultTypes } from '../../common/expr/eval-type.js';
 import { valueReader } from '../../common/expr/evaluate.js';
 import { call, columnRef, constant, type ScalarValue } from '../../common/expr/expr.js';
@@ -25,10 +26,17 @@ const columns: ScanColumn[] = [
   { id: 2, type: int },
   { id: 3, type: int },
 ];
-// Row h: k = h % 7, v = h % 50 (NULL when h % 13 == 0).
+// Row h: k = h % 7, v = h % 50 (NULL when h % 13 == 0), name one of six spellings of three names under utf8mb4_general_ci (NULL when h % 11 == 0).
 const kOf = (handle: number) => BigInt(handle % 7);
 const vOf = (handle: number) => (handle % 13 === 0 ? null : BigInt(handle % 50));
-const rowOf = (handle: number, bump = 0n) => encodeRow([{ id: 2, value: intDatum(kOf(handle)) }, { id: 3, value: vOf(handle) === null ? nullDatum : intDatum(vOf(handle)! + bump) }]);
+const names = ['ant', 'ANT', 'Ant ', 'bee', 'BEE', 'cat'];
+const nameOf = (handle: number) => (handle % 11 === 0 ? null : names[handle % names.length]!);
+const rowOf = (handle: number, bump = 0n) =>
+  encodeRow([
+    { id: 2, value: intDatum(kOf(handle)) },
+    { id: 3, value: vOf(handle) === null ? nullDatum : intDatum(vOf(handle)! + bump) },
+    { id: 4, value: nameOf(handle) === null ? nullDatum : stringDatum(nameOf(handle)!) },
+  ]);
 
 function rowsOf(results: readonly CopResult[], schema: readonly FieldType[]): Array<Array<ScalarValue | null>> {
   const rows: Array<Array<ScalarValue | null>> = [];
@@ -111,6 +119,73 @@ describe('coprocessor requests through the client against a 3-store cluster', ()
     const unordered: CopResult[] = [];
     for await (const result of client.coprocessor(dag.build(), { ranges: [range], keepOrder: false, concurrency: 3 })) unordered.push(result);
     assert.deepEqual(merge(rowsOf(unordered, dag.schema)), expected());
+  });
+
+  test('COUNT(DISTINCT) and SUM(DISTINCT) over nine regions: the partial sets merge to the exact answer, with and without paging', async () => {
+    const name = resultTypes.varchar(16, 'utf8mb4_general_ci');
+    const k = columnRef(1, int);
+    const v = columnRef(2, int);
+    const nameColumn = columnRef(3, name);
+    const countV: AggregateCall = { kind: 'count', args: [v], distinct: true };
+    const countName: AggregateCall = { kind: 'count', args: [nameColumn], distinct: true };
+    const sumV: AggregateCall = { kind: 'sum', args: [v], distinct: true };
+    const countPairs: AggregateCall = { kind: 'count', args: [v, nameColumn], distinct: true };
+    const scan = () => new DagBuilder().tableScan(tableId, [...columns, { id: 4, type: name }]);
+    // SELECT k, COUNT(DISTINCT v), COUNT(DISTINCT name), SUM(DISTINCT v) FROM t GROUP BY k, and SELECT COUNT(DISTINCT v, name) FROM t.
+    const grouped = scan().aggregation([k], [countV, countName, sumV]);
+    const total = scan().aggregation([], [countPairs]);
+
+    const expectedGroups = new Map<bigint, { v: Set<bigint>; names: Set<string> }>();
+    const expectedPairs = new Set<string>();
+    for (let handle = 1; handle <= rowCount; handle++) {
+      const entry = expectedGroups.get(kOf(handle)) ?? { v: new Set<bigint>(), names: new Set<string>() };
+      const value = vOf(handle);
+      const spelled = nameOf(handle);
+      if (value !== null) entry.v.add(value);
+      // The oracle for utf8mb4_general_ci over these ASCII names: case and trailing spaces do not count.
+      if (spelled !== null) entry.names.add(spelled.toLowerCase().trimEnd());
+      if (value !== null && spelled !== null) expectedPairs.add(`${value}/${spelled.toLowerCase().trimEnd()}`);
+      expectedGroups.set(kOf(handle), entry);
+    }
+    const expected = new Map([...expectedGroups].map(([group, entry]) => [group, [BigInt(entry.v.size), BigInt(entry.names.size), String([...entry.v].reduce((sum, value) => sum + value, 0n))]]));
+
+    const mergeGroups = (results: readonly CopResult[]) => {
+      const mergers = new Map<bigint, DistinctSetMerger[]>();
+      for (const [setV, setName, setSum, group] of rowsOf(results, grouped.schema)) {
+        let entry = mergers.get(group as bigint);
+        if (entry === undefined) mergers.set(group as bigint, (entry = [new DistinctSetMerger(countV), new DistinctSetMerger(countName), new DistinctSetMerger(sumV)]));
+        entry[0]!.add(setV!);
+        entry[1]!.add(setName!);
+        entry[2]!.add(setSum!);
+      }
+      return new Map([...mergers].map(([group, [byV, byName, bySum]]) => [group, [byV!.result(), byName!.result(), (bySum!.result() as Decimal).toString()]]));
+    };
+    const mergeTotal = (results: readonly CopResult[]) => {
+      const merger = new DistinctSetMerger(countPairs);
+      for (const [set] of rowsOf(results, total.schema)) merger.add(set!);
+      return merger.result();
+    };
+
+    const results = await client.coprocessorAll(grouped.build(), { ranges: [range] });
+    assert.ok(new Set(results.map((result) => result.regionId)).size >= 8, 'answered by at least eight regions');
+    assert.deepEqual(mergeGroups(results), expected);
+    // Every region holds most v values of every group, so adding the regions' own counts would overcount.
+    const perRegionSum = rowsOf(results, grouped.schema).reduce((sum, [setV]) => {
+      const merger = new DistinctSetMerger(countV);
+      merger.add(setV!);
+      return sum + (merger.result() as bigint);
+    }, 0n);
+    assert.ok(perRegionSum > [...expected.values()].reduce((sum, [count]) => sum + (count as bigint), 0n), 'distinct values repeat across regions');
+
+    const paged = await client.coprocessorAll(grouped.build(), { ranges: [range], pagingSize: 16 });
+    assert.ok(paged.length > results.length, 'paging splits regions into more responses');
+    assert.deepEqual(mergeGroups(paged), expected);
+    const unordered: CopResult[] = [];
+    for await (const result of client.coprocessor(grouped.build(), { ranges: [range], keepOrder: false, concurrency: 3 })) unordered.push(result);
+    assert.deepEqual(mergeGroups(unordered), expected);
+
+    assert.equal(mergeTotal(await client.coprocessorAll(total.build(), { ranges: [range] })), BigInt(expectedPairs.size));
+    assert.equal(mergeTotal(await client.coprocessorAll(total.build(), { ranges: [range], pagingSize: 16 })), BigInt(expectedPairs.size));
   });
 
   test('a scan in key order returns every row once, ascending and descending', async () => {
