@@ -1,6 +1,6 @@
 import type { FieldType } from '../types/field-type.js';
 import { Duration, MysqlTime } from '../types/time.js';
-import { bytesStart, type Column, columnBuilderFor, type ColumnBuilder } from './column.js';
+import { bytesStart, type Column, columnBuilderFor, type ColumnBuilder, gatherColumn } from './column.js';
 import { type EvalContext, ExprError, ExprErrorCode } from './context.js';
 import { type EvalType, evalTypeOf, fspOf, isUnsignedType, timeTypeOf } from './eval-type.js';
 import type { Expr, ScalarValue } from './expr.js';
@@ -44,7 +44,22 @@ export class CompiledExpr {
 type PlanNode =
   | { readonly kind: 'column'; readonly index: number }
   | { readonly kind: 'constant'; readonly column: Column }
-  | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo };
+  | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo }
+  | { readonly kind: 'lazy'; readonly form: LazyForm; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo };
+
+/**
+ * Calls whose later arguments MySQL evaluates only for the rows that need them:
+ * IF(0, 1/0, 1) raises no division warning and IF(0, 9223372036854775807 + 1, 1) no
+ * overflow error, because the branch not taken is never computed. Likewise CASE,
+ * IFNULL, COALESCE, and AND/OR after an argument that already decides the row.
+ */
+type LazyForm = 'if' | 'case' | 'ifnull' | 'coalesce' | 'and' | 'or';
+
+const lazyForms: ReadonlySet<string> = new Set<LazyForm>(['if', 'case', 'ifnull', 'coalesce', 'and', 'or']);
+
+function lazyFormOf(fn: ScalarFunction): LazyForm | undefined {
+  return lazyForms.has(fn.name) ? (fn.name as LazyForm) : undefined;
+}
 
 function plan(expr: Expr, pushedDown: boolean): PlanNode {
   switch (expr.kind) {
@@ -56,12 +71,10 @@ function plan(expr: Expr, pushedDown: boolean): PlanNode {
       const fn = compileCall(expr.sig, expr.args.length);
       if (pushedDown && !fn.pushable) throw new ExprError(ExprErrorCode.unknown, `${fn.name} (signature ${expr.sig}) cannot be pushed down to the coprocessor`);
       checkArgTypes(expr, fn);
-      return {
-        kind: 'call',
-        fn,
-        args: expr.args.map((arg) => plan(arg, pushedDown)),
-        info: callInfo(expr.args.map((arg) => arg.type), expr.type),
-      };
+      const args = expr.args.map((arg) => plan(arg, pushedDown));
+      const info = callInfo(expr.args.map((arg) => arg.type), expr.type);
+      const form = lazyFormOf(fn);
+      return form === undefined ? { kind: 'call', fn, args, info } : { kind: 'lazy', form, fn, args, info };
     }
   }
 }
@@ -89,6 +102,102 @@ function runPlan(context: EvalContext, node: PlanNode, input: readonly Column[],
     case 'call': {
       const args = node.args.map((arg) => runPlan(context, arg, input, rows));
       return runCall(context, node.fn, args, rows, node.info);
+    }
+    case 'lazy':
+      return runLazy(context, node, input, rows);
+  }
+}
+
+/** Evaluates `node` only over the rows `selected` of the input (all rows when `selected` is undefined). */
+function runOnRows(context: EvalContext, node: PlanNode, input: readonly Column[], rows: number, selected: readonly number[] | undefined): Column | undefined {
+  if (selected === undefined) return runPlan(context, node, input, rows);
+  if (selected.length === 0) return undefined;
+  const gathered = input.map((column) => (column.length === 1 ? column : gatherColumn(column, selected)));
+  return runPlan(context, node, gathered, selected.length);
+}
+
+/** Values of a lazily evaluated argument: each row's value, read where it was computed. */
+interface PartialValues {
+  /** Row -> value, for the rows this argument was evaluated on. */
+  readonly read: (row: number) => ScalarValue | null;
+}
+
+function partialValues(column: Column | undefined, type: FieldType, selected: readonly number[] | undefined): PartialValues {
+  if (column === undefined) return { read: () => null };
+  const reader = valueReader(column, type);
+  if (selected === undefined || column.length === 1) return { read: (row) => reader(row) };
+  const positions = new Map<number, number>();
+  selected.forEach((row, position) => positions.set(row, position));
+  return { read: (row) => reader(positions.get(row)!) };
+}
+
+function runLazy(context: EvalContext, node: Extract<PlanNode, { kind: 'lazy' }>, input: readonly Column[], rows: number): Column {
+  // Over constants only, one row stands for all.
+  const outRows = input.length === 0 || input.every((column) => column.length === 1) ? 1 : rows;
+  const all = Array.from({ length: outRows }, (_, row) => row);
+  const argTypes = node.info.args;
+  const builder = resultBuilder(node.fn.returns, outRows);
+  const truth = (value: ScalarValue | null): boolean | null => (value === null ? null : value !== 0n);
+  switch (node.form) {
+    case 'and':
+    case 'or': {
+      const left = partialValues(runOnRows(context, node.args[0]!, input, outRows, undefined), argTypes[0]!, undefined);
+      const decided = node.form === 'and' ? false : true;
+      const needRight = all.filter((row) => truth(left.read(row)) !== decided);
+      const right = partialValues(runOnRows(context, node.args[1]!, input, outRows, needRight.length === outRows ? undefined : needRight), argTypes[1]!, needRight.length === outRows ? undefined : needRight);
+      const needed = new Set(needRight);
+      for (const row of all) {
+        builder.pushMaybe(node.fn.row(context, [left.read(row), needed.has(row) ? right.read(row) : left.read(row)], node.info));
+      }
+      return builder.finish();
+    }
+    case 'if': {
+      const condition = partialValues(runOnRows(context, node.args[0]!, input, outRows, undefined), argTypes[0]!, undefined);
+      const taken = all.filter((row) => truth(condition.read(row)) === true);
+      const notTaken = all.filter((row) => truth(condition.read(row)) !== true);
+      const then = partialValues(runOnRows(context, node.args[1]!, input, outRows, taken), argTypes[1]!, taken);
+      const otherwise = partialValues(runOnRows(context, node.args[2]!, input, outRows, notTaken), argTypes[2]!, notTaken);
+      const isTaken = new Set(taken);
+      for (const row of all) builder.pushMaybe(isTaken.has(row) ? then.read(row) : otherwise.read(row));
+      return builder.finish();
+    }
+    case 'ifnull':
+    case 'coalesce': {
+      const result = new Array<ScalarValue | null>(outRows).fill(null);
+      let remaining: number[] = all;
+      for (let index = 0; index < node.args.length && remaining.length > 0; index++) {
+        const selected = remaining.length === outRows ? undefined : remaining;
+        const values = partialValues(runOnRows(context, node.args[index]!, input, outRows, selected), argTypes[index]!, selected);
+        const next: number[] = [];
+        for (const row of remaining) {
+          const value = values.read(row);
+          if (value === null) next.push(row);
+          else result[row] = value;
+        }
+        remaining = next;
+      }
+      for (const value of result) builder.pushMaybe(value);
+      return builder.finish();
+    }
+    case 'case': {
+      const result = new Array<ScalarValue | null>(outRows).fill(null);
+      const pairs = Math.floor(node.args.length / 2);
+      let remaining: number[] = all;
+      for (let pair = 0; pair < pairs && remaining.length > 0; pair++) {
+        const selected = remaining.length === outRows ? undefined : remaining;
+        const condition = partialValues(runOnRows(context, node.args[pair * 2]!, input, outRows, selected), argTypes[pair * 2]!, selected);
+        const matched = remaining.filter((row) => truth(condition.read(row)) === true);
+        remaining = remaining.filter((row) => truth(condition.read(row)) !== true);
+        const values = partialValues(runOnRows(context, node.args[pair * 2 + 1]!, input, outRows, matched), argTypes[pair * 2 + 1]!, matched);
+        for (const row of matched) result[row] = values.read(row);
+      }
+      if (node.args.length % 2 === 1 && remaining.length > 0) {
+        const selected = remaining.length === outRows ? undefined : remaining;
+        const values = partialValues(runOnRows(context, node.args[node.args.length - 1]!, input, outRows, selected), argTypes[node.args.length - 1]!, selected);
+        for (const row of remaining) result[row] = values.read(row);
+      }
+      for (const value of result) builder.pushMaybe(value);
+      return builder.finish();
     }
   }
 }

@@ -1,0 +1,226 @@
+# Comparisons: three-valued, across types, collations.
+1 = 1
+1 = NULL
+NULL = NULL
+NULL <=> NULL
+1 <=> NULL
+1 <=> 1
+1 < 2
+2 <= 1
+-1 < 18446744073709551615
+18446744073709551615 > 9223372036854775807
+-9223372036854775808 < 9223372036854775807
+1 = 1.0
+1.0 = 1.00
+0.1 + 0.2 = 0.3
+0.1e0 + 0.2e0 = 0.3e0
+'a' = 'A'
+'a' = 'A' COLLATE utf8mb4_bin
+'a ' = 'a'
+'a' < 'b'
+'B' < 'a'
+'B' COLLATE utf8mb4_bin < 'a'
+'abc' = 0
+'1abc' = 1
+'10' > 9
+'10' > '9'
+' 1' = 1
+'' = 0
+'Straße' = 'Strasse'
+'é' = 'e'
+1 <> 2
+1 != 1
+'a' <> 'A'
+DATE '2020-02-29' = '2020-02-29'
+DATE '2020-02-29' < '2020-03-01'
+DATE '2020-02-29' = 20200229
+TIME '10:00:00' > '09:59:59'
+TIME '10:00:00' = '10:00'
+TIMESTAMP '2020-02-29 10:00:00' > DATE '2020-02-29'
+-0.0 = 0
+-0e0 = 0e0
+1e300 * 10 > 0
+# Arithmetic: exact integers and decimals, overflow errors, division by zero.
+1 + 1
+9223372036854775807 + 1
+9223372036854775807 + 0
+-9223372036854775808 - 1
+18446744073709551615 + 0
+18446744073709551615 + 1
+18446744073709551615 - 1
+1 - 18446744073709551615
+0 - 1
+5 * 5
+9223372036854775807 * 2
+4294967296 * 4294967296
+-9223372036854775808 * -1
+1.5 + 1.25
+1.50 * 2
+0.1 + 0.2
+1 / 3
+1.0 / 3
+1 / 3.0
+10 / 4
+1 / 0
+1.5 / 0
+0 / 0
+7 DIV 2
+-7 DIV 2
+7 DIV 0
+7.5 DIV 2
+-7.5 DIV 2
+7 % 3
+-7 % 3
+7 % -3
+7 MOD 0
+7.5 % 2
+-7.5 % 2
+MOD(10, 3)
+MOD(-10, 3)
+MOD(10.5, 3)
+18446744073709551615 % 10
+-(-9223372036854775807)
+-(-9223372036854775808) ## ERROR 1690 ## MySQL 8 raises BIGINT out of range for -(-2^63) (Item_func_neg::int_op); MariaDB widens the constant to DECIMAL
+-18446744073709551615
+- 18446744073709551615
+-(1.5)
+-(-0.0)
+1e0 / 3
+2e0 * 3
+1e308 * 10
+1e308 + 1e308
+'3' + 4
+'3.5' * 2
+'abc' + 1
+'1e2' + 0
+12345678901234567890.123456789 + 1
+99999999999999999999999999999999999.999999999999999999999999999999 + 0
+0.000000000000000000000000000001 * 0.1 ## "0.000000000000000000000000000000" ## MySQL 8's DECIMAL scale stops at 30, so the product is cut to 30 digits (MariaDB allows 38)
+123456789.123456789 * 987654321.987654321
+2 * 0.5
+1 + NULL
+NULL * 2
+# Logic: three-valued AND/OR/XOR/NOT.
+1 AND 1
+1 AND 0
+1 AND NULL
+0 AND NULL
+NULL AND NULL
+1 OR NULL
+0 OR NULL
+0 OR 0
+1 XOR 1
+1 XOR 0
+1 XOR NULL
+NOT 1
+NOT 0
+NOT NULL
+NOT 0.4
+0.4 AND 1
+'abc' AND 1
+'1abc' OR 0
+2 AND 3
+-1 AND 1
+1 OR 0 AND 0
+(1 OR 0) AND 0
+NOT 1 = 2
+! 0
+# Bit operators: 64-bit unsigned results.
+5 & 3
+5 | 3
+5 ^ 3
+~0
+~1
+-1 & 1
+-1 | 0
+1 << 63
+1 << 64
+1 << 70
+-1 >> 1
+256 >> 4
+3.7 & 1
+'7' | 8
+NULL & 1
+# IS, IN, BETWEEN.
+NULL IS NULL
+1 IS NULL
+1 IS NOT NULL
+0 IS TRUE
+1 IS TRUE
+NULL IS TRUE
+NULL IS NOT TRUE
+0 IS FALSE
+NULL IS FALSE
+0.0 IS FALSE
+'0' IS FALSE
+'a' IS TRUE
+2 IN (1, 2, 3)
+4 IN (1, 2, 3)
+4 IN (1, 2, NULL)
+2 IN (1, 2, NULL)
+NULL IN (1, 2)
+'a' IN ('A', 'b')
+'a' IN ('A' COLLATE utf8mb4_bin, 'b')
+1 IN ('1', 2)
+2 NOT IN (1, 3)
+NULL NOT IN (1)
+2 BETWEEN 1 AND 3
+4 BETWEEN 1 AND 3
+2 NOT BETWEEN 1 AND 3
+NULL BETWEEN 1 AND 3
+2 BETWEEN NULL AND 3
+5 BETWEEN NULL AND 3
+'b' BETWEEN 'a' AND 'c'
+'B' BETWEEN 'a' AND 'c'
+DATE '2020-02-29' BETWEEN '2020-02-01' AND '2020-03-01'
+1.5 BETWEEN 1 AND 2
+# LIKE with collations and escapes.
+'abc' LIKE 'a%'
+'abc' LIKE 'A%'
+'abc' LIKE 'A%' COLLATE utf8mb4_bin
+'abc' LIKE '_b_'
+'abc' LIKE 'ab'
+'a%c' LIKE 'a\%c'
+'abc' LIKE 'a\%c'
+'a_c' LIKE 'a|_c' ESCAPE '|'
+'abc' LIKE 'a|_c' ESCAPE '|'
+'' LIKE ''
+'' LIKE '%'
+NULL LIKE 'a'
+'a' LIKE NULL
+'Straße' LIKE 'stra%e'
+'ñandú' LIKE '_and_'
+123 LIKE '1%'
+'abc' NOT LIKE 'a%'
+'aaa' LIKE '%%a'
+# Control functions.
+IF(1, 'a', 'b')
+IF(0, 'a', 'b')
+IF(NULL, 1, 2)
+IF(0.1, 1, 2)
+IF(1, 1, 2.5)
+IF(1, 1, 'x')
+IF(1, NULL, 2)
+IF(0, NULL, 2)
+IFNULL(NULL, 1)
+IFNULL(1, 2)
+IFNULL(NULL, NULL)
+IFNULL(NULL, 1.50)
+IFNULL(1, 'a')
+NULLIF(1, 1)
+NULLIF(1, 2)
+NULLIF('a', 'A')
+NULLIF(NULL, 1)
+COALESCE(NULL, NULL, 3)
+COALESCE(NULL, 'a', 1)
+COALESCE(NULL, 1, 2.5)
+COALESCE(NULL)
+CASE WHEN 1 THEN 'one' ELSE 'other' END
+CASE WHEN 0 THEN 'one' ELSE 'other' END
+CASE WHEN 0 THEN 'one' END
+CASE 2 WHEN 1 THEN 'one' WHEN 2 THEN 'two' END
+CASE 'a' WHEN 'A' THEN 'ci' ELSE 'bin' END
+CASE NULL WHEN NULL THEN 'null' ELSE 'not equal' END
+CASE WHEN NULL THEN 1 WHEN 1 THEN 2 END
+CASE WHEN 1 THEN 1 ELSE 2.5 END
+CASE WHEN 1 THEN 1 ELSE 'x' END

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { answersMatch, evaluateCase, evaluateCaseOverColumns, loadCases, loadExpected, valueOf } from './cases.js';
+
+/**
+ * common/expr against MariaDB's recorded answers (test/expr-oracle/cases/*.expected,
+ * recorded by `npm run test:expr-oracle -- --rewrite`): every case's value and warnings
+ * must match, or, for a listed intentional difference, MySQL 8's answer written beside it.
+ */
+describe('common/expr answers as MariaDB does (recorded)', () => {
+  const cases = loadCases();
+  const expected = loadExpected();
+
+  test('there are at least 300 cases and every one has a recorded answer', () => {
+    assert.ok(cases.length >= 300, `only ${cases.length} cases`);
+    const missing = cases.filter((each) => expected.get(each.family)?.get(each.sql) === undefined);
+    assert.deepEqual(
+      missing.map((each) => `${each.family}.sql:${each.line}`),
+      [],
+      'cases without a recorded answer: run `npm run test:expr-oracle -- --rewrite`',
+    );
+  });
+
+  for (const family of [...new Set(cases.map((each) => each.family))]) {
+    test(`${family}: every value and warning matches`, () => {
+      const mismatches: string[] = [];
+      for (const each of cases.filter((one) => one.family === family)) {
+        const recorded = expected.get(family)?.get(each.sql);
+        if (recorded === undefined) continue;
+        const ours = evaluateCase(each.sql);
+        if (!answersMatch(ours, recorded, each)) mismatches.push(`${family}.sql:${each.line} ${each.sql}\n  ours   ${ours}\n  wanted ${each.override?.answer ?? recorded}`);
+      }
+      assert.deepEqual(mismatches, []);
+    });
+  }
+
+  test('every case answers the same when its values come from the columns of a batch (the coprocessor\'s path)', () => {
+    const mismatches: string[] = [];
+    for (const each of cases) {
+      const single = valueOf(evaluateCase(each.sql));
+      const perRow = evaluateCaseOverColumns(each.sql, 3);
+      if (perRow.some((answer) => answer !== single)) mismatches.push(`${each.family}.sql:${each.line} ${each.sql}\n  constants ${single}\n  columns   ${perRow.join(' | ')}`);
+    }
+    assert.deepEqual(mismatches, []);
+  });
+});
