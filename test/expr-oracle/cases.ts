@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { EvalContext, ExprError } from '../../common/expr/context.js';
 import type { Column } from '../../common/expr/column.js';
 import { broadcastColumn } from '../../common/expr/column.js';
-import { constantColumn, evaluate, valueReader } from '../../common/expr/evaluate.js';
+import { CompiledExpr, constantColumn, evaluate, valueReader } from '../../common/expr/evaluate.js';
+import { exprFromProto, exprToProto } from '../../common/expr/proto-expr.js';
+import * as dagpb from '../../proto/gen/dagpb.js';
 import { call, columnRef, type Expr } from '../../common/expr/expr.js';
 import { formatValue } from '../../common/expr/format-value.js';
 import { isBinaryString } from '../../common/types/field-type.js';
@@ -131,7 +133,7 @@ function errorCode(error: unknown): number | undefined {
  * (warnings repeat per row). Literals that rules must see as constants (units, escape
  * characters) were consumed when the call was built, so every constant left is a value.
  */
-export function evaluateCaseOverColumns(sql: string, rows: number): Answer[] {
+export function evaluateCaseOverColumns(sql: string, rows: number, options: { readonly pushedDown?: boolean } = {}): Answer[] | 'not pushable' {
   const context = new EvalContext({ timeZoneOffsetSeconds: 0 });
   try {
     const input: Column[] = [];
@@ -146,8 +148,17 @@ export function evaluateCaseOverColumns(sql: string, rows: number): Answer[] {
           return call(expr.sig, expr.args.map(asColumns), expr.type);
       }
     };
-    const expr = asColumns(parseSqlExpression(sql));
-    const column = broadcastColumn(evaluate(context, expr, input, rows), rows);
+    const built = asColumns(parseSqlExpression(sql));
+    // Pushed down: the expression crosses the wire as a dagpb tree and compiles as a store compiles it.
+    const expr = options.pushedDown === true ? exprFromProto(dagpb.Expr.decode(dagpb.Expr.encode(exprToProto(built)).finish())) : built;
+    let compiled: CompiledExpr;
+    try {
+      compiled = new CompiledExpr(expr, { pushedDown: options.pushedDown === true });
+    } catch (error) {
+      if (options.pushedDown === true && error instanceof ExprError && error.message.includes('cannot be pushed down')) return 'not pushable';
+      throw error;
+    }
+    const column = broadcastColumn(compiled.evaluate(context, input, rows), rows);
     const read = valueReader(column, expr.type);
     const binary = isBinaryString(expr.type);
     return Array.from({ length: rows }, (_, row) => {
