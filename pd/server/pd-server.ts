@@ -239,7 +239,8 @@ export class PdServer implements PdServiceBackend {
         ids,
         safePoint: new GcSafePointStore(storage),
         cluster,
-        onRegionHeartbeat: (region) => operators.onRegionHeartbeat(region, Date.now()),
+        // The view is cheap (it reads the live structures): one per heartbeat.
+        onRegionHeartbeat: (region) => operators.onRegionHeartbeat(region, cluster.view()),
         onRegionsRemoved: (regionIds) => {
           for (const regionId of regionIds) operators.onRegionRemoved(regionId, Date.now());
         },

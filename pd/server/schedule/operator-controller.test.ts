@@ -57,16 +57,16 @@ describe('operator controller', () => {
     const { cluster, controller, context } = setup();
     const operator = createAddReplicaOperator(context, cluster.getRegion(1n)!, 4n, low);
     controller.addOperator(operator, cluster.nowMs);
-    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(2n)!, cluster.nowMs), undefined);
-    const add = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs)!;
+    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(2n)!, cluster), undefined);
+    const add = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster)!;
     assert.equal(add.changePeer?.changeType, ConfChangeType.AddLearnerNode);
     // The same heartbeat again resends the same step.
-    assert.deepEqual(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs), add);
+    assert.deepEqual(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster), add);
     assert.ok(cluster.applyResponse(add).applied);
-    const promote = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs)!;
+    const promote = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster)!;
     assert.equal(promote.changePeer?.changeType, ConfChangeType.AddNode);
     assert.ok(cluster.applyResponse(promote).applied);
-    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs), undefined);
+    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster), undefined);
     assert.equal(controller.getOperator(1n), undefined);
     assert.equal(controller.operators().length, 0);
     assert.equal(controller.history()[0]?.status, 'success');
@@ -80,7 +80,7 @@ describe('operator controller', () => {
     controller.addOperators([first], cluster.nowMs);
     controller.addOperators([second], cluster.nowMs);
     cluster.advanceTime(1001);
-    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs), undefined);
+    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster), undefined);
     assert.equal(first.status, 'timeout');
     assert.deepEqual(controller.sweepTimedOut(cluster.nowMs), [second]);
     assert.equal(second.status, 'timeout');
@@ -119,10 +119,10 @@ describe('operator controller', () => {
     const context = createScheduleContext(cluster, controller, cluster.allocPeerId);
     const merge = createMergeOperators(context, cluster.getRegion(1n)!, cluster.getRegion(2n)!, { kind: 'merge', description: 'merge-region', priority: OperatorPriority.normal })!;
     assert.deepEqual(controller.addOperators(merge, cluster.nowMs), { added: true });
-    const command = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster.nowMs)!;
+    const command = controller.onRegionHeartbeat(cluster.getRegion(1n)!, cluster)!;
     assert.ok(cluster.applyResponse(command).applied);
     // The target reports first; the source is never heard from again.
-    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(2n)!, cluster.nowMs), undefined);
+    assert.equal(controller.onRegionHeartbeat(cluster.getRegion(2n)!, cluster), undefined);
     assert.deepEqual(merge.map((operator) => operator.status), ['success', 'success']);
     assert.equal(controller.operators().length, 0);
   });

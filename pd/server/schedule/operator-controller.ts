@@ -1,6 +1,6 @@
 import { assert } from '../../../common/assert.js';
 import type * as pdpb from '../../../proto/gen/pdpb.js';
-import type { RegionInfo, ScheduleConfig } from '../cluster/types.js';
+import type { ClusterView, RegionInfo, ScheduleConfig } from '../cluster/types.js';
 import { scheduleLimits } from './limits.js';
 import type { Operator } from './operator.js';
 import type { OperatorTracker } from './schedule-context.js';
@@ -118,14 +118,16 @@ export class OperatorController implements OperatorTracker {
   }
 
   /**
-   * Advances the region's operator by what the heartbeat shows, and returns the command
-   * to send back to the leader (undefined: nothing to send now).
+   * Advances the region's operator by what the heartbeat shows, judged against the
+   * cluster as `view` shows it now, and returns the command to send back to the leader
+   * (undefined: nothing to send now).
    */
-  onRegionHeartbeat(region: RegionInfo, nowMs: number): pdpb.RegionHeartbeatResponse | undefined {
+  onRegionHeartbeat(region: RegionInfo, view: ClusterView): pdpb.RegionHeartbeatResponse | undefined {
     const operator = this.running.get(region.meta.id);
     if (operator === undefined) return undefined;
+    const nowMs = view.nowMs;
     const stepIndexBefore = operator.currentStepIndex;
-    const progress = operator.checkProgress(region, nowMs);
+    const progress = operator.checkProgress(region, view);
     if (operator.currentStepIndex !== stepIndexBefore) this.revisionValue++;
     switch (progress.type) {
       case 'running':

@@ -2,9 +2,10 @@ import { unreachable } from '../../../common/assert.js';
 import { ConfChangeType } from '../../../proto/gen/eraftpb.js';
 import * as metapb from '../../../proto/gen/metapb.js';
 import type * as pdpb from '../../../proto/gen/pdpb.js';
-import type { RegionInfo } from '../cluster/types.js';
+import type { ClusterView, RegionInfo } from '../cluster/types.js';
 import { scheduleLimits } from './limits.js';
-import { epochOf, isLearner, isPeerPending, isVoter, peerOnStore, sameRange } from './region-peers.js';
+import { storeHealth } from './placement.js';
+import { epochOf, isLearner, isPeerPending, isVoter, peerDownMs, peerOnStore, sameRange } from './region-peers.js';
 
 /**
  * One indivisible scheduling step. An operator is an ordered list of these; each is
@@ -184,9 +185,10 @@ export function stepConfVerChange(step: OperatorStep, region: RegionInfo): bigin
 
 /**
  * Why the step can no longer be carried out on this region (the operator is stale and
- * is cancelled), or undefined while it still can.
+ * is cancelled), or undefined while it still can. `view` is the cluster as PD sees it
+ * now: a step that needs a store PD knows to be down is stale too (see targetDownReason).
  */
-export function stepStaleReason(step: OperatorStep, region: RegionInfo): string | undefined {
+export function stepStaleReason(step: OperatorStep, region: RegionInfo, view: ClusterView): string | undefined {
   const meta = region.meta;
   switch (step.type) {
     case 'addLearner': {
@@ -194,21 +196,22 @@ export function stepStaleReason(step: OperatorStep, region: RegionInfo): string 
       if (peer !== undefined && peer.id !== step.peerId) {
         return `store ${step.storeId} already holds peer ${peer.id} of region ${meta.id}`;
       }
-      return undefined;
+      return targetDownReason(region, step.storeId, peer, view);
     }
     case 'promoteLearner': {
       const peer = peerOnStore(meta, step.storeId);
       if (peer === undefined || peer.id !== step.peerId) return `learner ${step.peerId} on store ${step.storeId} is gone`;
-      return undefined;
+      return targetDownReason(region, step.storeId, peer, view);
     }
     case 'removePeer':
+      // Removing a peer needs nothing from its store: a down store is the usual reason.
       if (region.leader?.storeId === step.storeId) return `the peer to remove on store ${step.storeId} is the leader`;
       return undefined;
     case 'transferLeader': {
       const peer = peerOnStore(meta, step.toStoreId);
       if (peer === undefined) return `no peer on store ${step.toStoreId} to take the leadership`;
       if (isLearner(peer)) return `the peer on store ${step.toStoreId} is a learner and cannot lead`;
-      return undefined;
+      return targetDownReason(region, step.toStoreId, peer, view);
     }
     case 'splitRegion':
       return undefined;
@@ -226,6 +229,28 @@ export function stepStaleReason(step: OperatorStep, region: RegionInfo): string 
     default:
       return unreachable(step);
   }
+}
+
+/**
+ * Why the store a step needs to take part (the new learner's, the promoted peer's, the
+ * new leader's) cannot: PD has no such store, or counts it down or tombstone, or the
+ * leader reports the step's peer there silent for as long as a store takes to count as
+ * down. Such a step never finishes: a learner on a dead store never catches up, and
+ * leadership offered to a dead peer never arrives, so the leader keeps its own and PD
+ * would resend the step until its timeout (a minute, ten for a learner), meanwhile
+ * keeping the replica checker off the region. PD's validateStore ends such steps once
+ * the store is down; the leader's report about the peer is often the earlier sign. The
+ * replica checker then removes whatever the operator had half added.
+ */
+function targetDownReason(region: RegionInfo, storeId: bigint, peer: metapb.Peer | undefined, view: ClusterView): string | undefined {
+  const store = view.getStore(storeId);
+  if (store === undefined) return `store ${storeId} is unknown`;
+  const health = storeHealth(store, view);
+  if (health === 'down' || health === 'tombstone') return `store ${storeId} is ${health}`;
+  if (peer !== undefined && peerDownMs(region, peer.id) >= view.config.maxStoreDownTimeMs) {
+    return `peer ${peer.id} on store ${storeId} is reported down by the leader`;
+  }
+  return undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ function setup(): { cluster: TestCluster; context: ScheduleContext } {
 }
 
 function mustRunning(operator: Operator, cluster: TestCluster) {
-  const progress = operator.checkProgress(cluster.getRegion(operator.regionId)!, cluster.nowMs);
+  const progress = operator.checkProgress(cluster.getRegion(operator.regionId)!, cluster);
   assert.equal(progress.type, 'running', JSON.stringify(progress, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
   if (progress.type !== 'running') throw new Error('unreachable');
   return progress;
@@ -74,7 +74,7 @@ describe('operator', () => {
     assert.equal(progress.command?.targetPeer?.storeId, newLeaderStore);
     assert.ok(cluster.applyResponse(progress.command!).applied);
 
-    assert.deepEqual(operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs), { type: 'finished' });
+    assert.deepEqual(operator.checkProgress(cluster.getRegion(1n)!, cluster), { type: 'finished' });
     assert.equal(operator.status, 'success');
     const region = cluster.getRegion(1n)!;
     assert.deepEqual(region.meta.peers.map((peer) => peer.storeId).sort(), [2n, 3n, 4n]);
@@ -118,10 +118,10 @@ describe('operator', () => {
     cluster.advanceTime(10_000);
     mustRunning(operator, cluster);
     cluster.advanceTime(1);
-    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs);
+    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster);
     assert.equal(progress.type, 'timedOut');
     assert.equal(operator.status, 'timeout');
-    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs).type, 'timedOut');
+    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster).type, 'timedOut');
   });
 
   test('each step gets its own timeout, counted from when the previous one finished', () => {
@@ -134,7 +134,7 @@ describe('operator', () => {
     cluster.advanceTime(1000);
     assert.equal(mustRunning(operator, cluster).step.type, 'promoteLearner');
     cluster.advanceTime(1);
-    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs).type, 'timedOut');
+    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster).type, 'timedOut');
   });
 
   test('a membership change the operator did not make cancels it', () => {
@@ -146,7 +146,7 @@ describe('operator', () => {
     cluster.updateRegion(1n, {
       meta: { ...region.meta, peers: region.meta.peers.filter((peer) => peer.storeId !== 3n), regionEpoch: { confVer: 2n, version: 1n } },
     });
-    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs);
+    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster);
     assert.equal(progress.type, 'cancelled');
     assert.equal(operator.status, 'cancelled');
     assert.match(operator.endReason ?? '', /conf version/);
@@ -159,7 +159,7 @@ describe('operator', () => {
     cluster.updateRegion(1n, {
       meta: { ...region.meta, peers: [...region.meta.peers, { id: 77n, storeId: 4n, role: metapb.PeerRole.Learner }], regionEpoch: { confVer: 2n, version: 1n } },
     });
-    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs);
+    const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster);
     assert.equal(progress.type, 'cancelled');
     assert.match(progress.type === 'cancelled' ? progress.reason : '', /already holds peer 77/);
   });
@@ -171,7 +171,7 @@ describe('operator', () => {
     const progress = mustRunning(operator, cluster);
     assert.equal(progress.command?.transferLeader?.peer?.storeId, 2n);
     assert.ok(cluster.applyResponse(progress.command!).applied);
-    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs).type, 'finished');
+    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster).type, 'finished');
 
     const remove = new Operator({
       regionId: 1n,
@@ -184,7 +184,55 @@ describe('operator', () => {
       fastStepTimeoutMs: 1000,
       regionSizeBytes: 0n,
     });
-    assert.equal(remove.checkProgress(cluster.getRegion(1n)!, cluster.nowMs).type, 'cancelled');
+    assert.equal(remove.checkProgress(cluster.getRegion(1n)!, cluster).type, 'cancelled');
+  });
+
+  test('a step that needs a store PD counts down is stale at once; removing a peer from one is not', () => {
+    const cluster = new TestCluster({ maxStoreDownTimeMs: 1000, operatorStepTimeoutMs: 60_000 });
+    for (const id of [1n, 2n, 3n, 4n]) cluster.addStore(id);
+    cluster.addRegion(1n, { voterStoreIds: [1n, 2n, 3n], leaderStoreId: 1n });
+    const controller = new OperatorController({ config: () => cluster.config });
+    const context = createScheduleContext(cluster, controller, cluster.allocPeerId);
+    const reasonOf = (operator: Operator): string => {
+      const progress = operator.checkProgress(cluster.getRegion(1n)!, cluster);
+      return progress.type === 'cancelled' ? progress.reason : progress.type;
+    };
+
+    // Adding a learner on a store that stopped heartbeating: running until the store is down.
+    const add = createMovePeerOperator(context, cluster.getRegion(1n)!, 3n, 4n, label)!;
+    const movePromote = createMovePeerOperator(context, cluster.getRegion(1n)!, 3n, 4n, label)!;
+    cluster.stopStore(4n);
+    cluster.advanceTime(1000);
+    assert.equal(reasonOf(add), 'running');
+    cluster.advanceTime(1);
+    assert.equal(reasonOf(add), 'store 4 is down');
+
+    // The learner exists, and the leader reports it silent as long as a store takes to be down.
+    const learnerStep = movePromote.steps[0]!;
+    assert.ok(learnerStep.type === 'addLearner');
+    const region = cluster.getRegion(1n)!;
+    const learner = { id: learnerStep.peerId, storeId: 4n, role: metapb.PeerRole.Learner };
+    cluster.updateRegion(1n, { meta: { ...region.meta, peers: [...region.meta.peers, learner], regionEpoch: { confVer: 2n, version: 1n } } });
+    assert.equal(reasonOf(movePromote), 'store 4 is down');
+
+    // Leadership offered to a peer the leader reports down never arrives.
+    const transfer = createTransferLeaderOperator(context, cluster.getRegion(1n)!, 1n, 2n, label);
+    cluster.updateRegion(1n, { downPeers: [{ peer: { ...peerOnStore(region.meta, 2n)! }, downSeconds: 1n }] });
+    assert.equal(reasonOf(transfer), `peer ${peerOnStore(region.meta, 2n)!.id} on store 2 is reported down by the leader`);
+
+    // Removing the peer on the down store is what should happen, so it goes ahead.
+    const remove = new Operator({
+      regionId: 1n,
+      regionEpoch: { confVer: 2n, version: 1n },
+      kind: 'replica',
+      description: 'remove-bad-learner',
+      priority: OperatorPriority.normal,
+      steps: [{ type: 'removePeer', storeId: 4n, peerId: learner.id }],
+      createdAtMs: cluster.nowMs,
+      fastStepTimeoutMs: 1000,
+      regionSizeBytes: 0n,
+    });
+    assert.equal(mustRunning(remove, cluster).command?.changePeer?.peer?.storeId, 4n);
   });
 
   test('a resent command carries the current epoch, so a store that already applied it rejects it', () => {
@@ -202,7 +250,7 @@ describe('operator', () => {
     assert.deepEqual(progress.command?.splitRegion, { policy: CheckPolicy.UseKey, keys: [Buffer.from('m')] });
     const result = cluster.applyResponse(progress.command!);
     assert.ok(result.applied);
-    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster.nowMs).type, 'finished');
+    assert.equal(operator.checkProgress(cluster.getRegion(1n)!, cluster).type, 'finished');
     assert.equal(cluster.regions().length, 2);
   });
 
@@ -219,7 +267,7 @@ describe('operator', () => {
     const progress = mustRunning(active, cluster);
     assert.equal(progress.command?.merge?.target?.id, 2n);
     assert.deepEqual(cluster.applyResponse(progress.command!), { applied: true, removedRegionIds: [1n], createdRegionIds: [] });
-    assert.equal(passive.checkProgress(cluster.getRegion(2n)!, cluster.nowMs).type, 'finished');
+    assert.equal(passive.checkProgress(cluster.getRegion(2n)!, cluster).type, 'finished');
     assert.equal(cluster.getRegion(2n)!.meta.startKey.length, 0);
   });
 

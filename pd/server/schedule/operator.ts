@@ -1,7 +1,7 @@
 import { assert } from '../../../common/assert.js';
 import type * as metapb from '../../../proto/gen/metapb.js';
 import type * as pdpb from '../../../proto/gen/pdpb.js';
-import type { RegionInfo } from '../cluster/types.js';
+import type { ClusterView, RegionInfo } from '../cluster/types.js';
 import {
   describeStep,
   isStepFinished,
@@ -198,9 +198,11 @@ export class Operator {
   /**
    * Reads the region's latest heartbeat: skips over the steps it shows done, and
    * decides whether the operator finished, went stale, timed out, or what to send next.
+   * `view` is the cluster as PD sees it at the heartbeat (its clock and its stores).
    */
-  checkProgress(region: RegionInfo, nowMs: number): OperatorProgress {
+  checkProgress(region: RegionInfo, view: ClusterView): OperatorProgress {
     assert(region.meta.id === this.regionId, `operator for region ${this.regionId} got region ${region.meta.id}`);
+    const nowMs = view.nowMs;
     if (this.statusValue === 'created') this.start(nowMs);
     if (this.isEnded()) return this.endedProgress();
 
@@ -215,7 +217,7 @@ export class Operator {
 
     const stepIndex = this.currentStepIndexValue;
     const step = this.steps[stepIndex]!;
-    const staleReason = stepStaleReason(step, region) ?? this.confVerStaleReason(step, region);
+    const staleReason = stepStaleReason(step, region, view) ?? this.confVerStaleReason(step, region);
     if (staleReason !== undefined) {
       this.end('cancelled', nowMs, staleReason);
       return { type: 'cancelled', reason: staleReason };

@@ -370,7 +370,7 @@ export function driveOperators(cluster: TestCluster, controller: OperatorControl
         controller.onRegionRemoved(operator.regionId, cluster.nowMs);
         break;
       }
-      const response = controller.onRegionHeartbeat(region, cluster.nowMs);
+      const response = controller.onRegionHeartbeat(region, cluster);
       if (response === undefined) break;
       const result = cluster.applyResponse(response);
       if (!result.applied) break;
