@@ -35,7 +35,13 @@ export function weekMode(mode: number): number {
   return behaviour;
 }
 
-/** MySQL's calc_week: the week number and the year it belongs to. */
+/**
+ * MySQL's calc_week: the week number and the year it belongs to. MySQL computes both as
+ * unsigned 32-bit integers, and so does this: for a date with a zero month or day (which
+ * DATE_FORMAT and EXTRACT read) the day count goes negative and wraps
+ * (EXTRACT(WEEK FROM '2020-00-00') is 613566752), and the week of 0000-01-01 belongs to
+ * year 4294967295.
+ */
 export function calcWeek(year: number, month: number, day: number, behaviour: number): { week: number; year: number } {
   const days = dayNumber(year, month, day);
   let firstDays = dayNumber(year, 1, 1);
@@ -47,17 +53,16 @@ export function calcWeek(year: number, month: number, day: number, behaviour: nu
   if (month === 1 && day <= 7 - weekday) {
     if (!weekYear && ((firstWeekday && weekday !== 0) || (!firstWeekday && weekday >= 4))) return { week: 0, year: resultYear };
     weekYear = true;
-    resultYear -= 1;
+    resultYear = (resultYear - 1) >>> 0;
     const previousDays = daysInYear(resultYear);
     firstDays -= previousDays;
     weekday = (weekday + 53 * 7 - previousDays) % 7;
   }
-  let offset: number;
-  if ((firstWeekday && weekday !== 0) || (!firstWeekday && weekday >= 4)) offset = days - (firstDays + (7 - weekday));
-  else offset = days - (firstDays - weekday);
+  const signedOffset = (firstWeekday && weekday !== 0) || (!firstWeekday && weekday >= 4) ? days - (firstDays + (7 - weekday)) : days - (firstDays - weekday);
+  const offset = signedOffset >>> 0;
   if (weekYear && offset >= 52 * 7) {
     weekday = (weekday + daysInYear(resultYear)) % 7;
-    if ((!firstWeekday && weekday < 4) || (firstWeekday && weekday === 0)) return { week: 1, year: resultYear + 1 };
+    if ((!firstWeekday && weekday < 4) || (firstWeekday && weekday === 0)) return { week: 1, year: (resultYear + 1) >>> 0 };
   }
   return { week: Math.floor(offset / 7) + 1, year: resultYear };
 }
@@ -81,7 +86,7 @@ function ordinalSuffix(day: number): string {
 /**
  * MySQL's DATE_FORMAT (make_date_time) of calendar fields, or undefined where MySQL gives
  * NULL: month names of month 0, weekday names and numbers of the zero date, day of year of
- * month 0. An unknown specifier is its letter ('%Q' is 'Q'); a lone trailing '%' is kept.
+ * month 0 or year 0. An unknown specifier is its letter ('%Q' is 'Q'); a lone trailing '%' is kept.
  */
 export function formatDateTime(fields: DateTimeFields, format: string): string | undefined {
   let out = '';
@@ -151,7 +156,7 @@ export function formatDateTime(fields: DateTimeFields, format: string): string |
         out += pad(minute, 2);
         break;
       case 'j':
-        if (month === 0) return undefined;
+        if (month === 0 || year === 0) return undefined;
         out += pad(dayNumber(year, month, day) - dayNumber(year, 1, 1) + 1, 3);
         break;
       case 'k':

@@ -42,6 +42,35 @@ describe('INTERVAL values (MySQL get_interval_value)', () => {
   });
 });
 
+describe('INTERVAL text at its limits', () => {
+  test('a digit group of more than 19 digits makes the interval NULL, and costs no more than its length', () => {
+    assert.equal(parseInterval('1-99999999999999999999', 'YEAR_MONTH'), undefined);
+    assert.equal(parseInterval('9'.repeat(1_000_000) + ':1', 'MINUTE_SECOND'), undefined);
+    assert.equal(parseInterval('0'.repeat(1_000_000) + '5 1', 'DAY_HOUR'), undefined);
+    assert.equal(mustParse('9999999999999999999 1', 'DAY_HOUR').interval.days, 9999999999999999999n);
+  });
+
+  test('a simple unit past 64 bits is flagged (MySQL warns 1292) and overflows; a huge text is not read digit by digit', () => {
+    const huge = mustParse('-99999999999999999999', 'DAY');
+    assert.equal(huge.invalid, true);
+    assert.ok(huge.interval.days > 2n ** 63n);
+    assert.equal(mustParse('-9223372036854775808', 'DAY').invalid, false);
+    assert.equal(mustParse('18446744073709551615', 'DAY').invalid, false);
+    assert.equal(mustParse('18446744073709551616', 'DAY').invalid, true);
+    assert.equal(mustParse('9'.repeat(1_000_000), 'DAY').invalid, true);
+    assert.equal(mustParse('0'.repeat(100) + '7', 'DAY').interval.days, 7n);
+  });
+
+  test('an exponent far below a microsecond adds nothing (and builds no huge string)', () => {
+    const tiny = mustParse('-1e-99999999999999', 'SECOND');
+    assert.equal(tiny.interval.seconds, 0n);
+    assert.equal(tiny.interval.microseconds, 0n);
+    assert.equal(tiny.interval.negative, false);
+    assert.equal(mustParse('1e-6', 'SECOND').interval.microseconds, 1n);
+    assert.equal(mustParse('1e-7', 'SECOND').interval.microseconds, 0n);
+  });
+});
+
 describe('date_add_interval', () => {
   test('month units clamp the day and keep the time of day; years keep Feb 29 only in leap years', () => {
     assert.deepEqual(addInterval(at(2020, 1, 31, 10), mustParse('1', 'MONTH').interval, 'MONTH'), at(2020, 2, 29, 10));

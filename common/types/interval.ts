@@ -89,7 +89,12 @@ const compositeFields: Readonly<Record<string, { readonly fields: readonly (keyo
   SECOND_MICROSECOND: { fields: ['seconds', 'microseconds'], microseconds: true },
 };
 
-/** Any digits: a value too large for MySQL's BIGINT overflows every date, as it does in MariaDB. */
+/**
+ * The longest digit group get_interval_info reads, as MariaDB bounds it: a group of more
+ * digits (leading zeros count) makes the whole interval NULL, without a warning, while
+ * 19 nines are read and overflow the date. The bound also keeps a group's cost linear.
+ */
+const maxGroupDigits = 19;
 
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 const isSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
@@ -127,6 +132,7 @@ export function parseInterval(text: string, unit: IntervalUnit): { interval: Int
     const start = position;
     let value = 0n;
     while (position < text.length && isDigit(text.charCodeAt(position))) {
+      if (position - start === maxGroupDigits) return undefined;
       value = value * 10n + BigInt(text.charCodeAt(position) - 48);
       position++;
     }
@@ -161,8 +167,10 @@ function parseSimpleInterval(text: string, unit: IntervalUnit): { interval: Inte
     let digits = integerDigits + fractionDigits;
     let pointAt = integerDigits.length + (exponentText === undefined ? 0 : Number(exponentText));
     if (digits === '') digits = '0';
-    // Past 10^40 seconds every date overflows; stop before building huge numbers.
+    // Past 10^40 seconds every date overflows, and a point more than 7 places left of the
+    // digits leaves no microsecond: stop before building huge numbers (or strings).
     if (pointAt > 40) pointAt = 40;
+    if (pointAt < -7) pointAt = -7;
     if (pointAt < 0) {
       digits = '0'.repeat(-pointAt) + digits;
       pointAt = 0;
@@ -173,9 +181,15 @@ function parseSimpleInterval(text: string, unit: IntervalUnit): { interval: Inte
   }
   const match = simpleIntegerPattern.exec(text)!;
   const [whole, sign = '', digits = ''] = match;
-  const invalid = digits === '' || whole.length !== text.length;
-  const magnitude = BigInt(digits === '' ? '0' : digits);
+  let significant = 0;
+  while (significant < digits.length - 1 && digits.charCodeAt(significant) === 48) significant++;
+  // MySQL reads the text with val_int (my_strtoll10): past 2^64 − 1, or below −2^63, it
+  // warns 1292 and the value overflows every date. Twenty-one digits are enough to
+  // overflow; more would only cost time.
+  const magnitude = digits === '' ? 0n : digits.length - significant > 21 ? 10n ** 21n : BigInt(digits.slice(significant));
   const negative = sign === '-' && magnitude !== 0n;
+  const outOfRange = magnitude > (negative ? 2n ** 63n : 2n ** 64n - 1n);
+  const invalid = digits === '' || whole.length !== text.length || outOfRange;
   switch (unit) {
     case 'YEAR':
       return { interval: { ...emptyInterval, negative, years: magnitude }, invalid };

@@ -10,7 +10,7 @@
 import { ScalarFuncSig as Sig } from '../../../proto/gen/dagpb.js';
 import { calcWeek, dayNames, formatDateTime, monthNames, weekdayOf, weekMode } from '../../types/date-format.js';
 import { Decimal } from '../../types/decimal.js';
-import { addInterval, type DateTimeFields, type Interval, intervalMicroseconds, isDateOnlyUnit, isMonthUnit, negateInterval, parseInterval, parseIntervalUnit, type IntervalUnit } from '../../types/interval.js';
+import { addInterval, type DateTimeFields, type Interval, intervalMicroseconds, isDateOnlyUnit, isMonthUnit, intervalUnits, negateInterval, parseInterval, type IntervalUnit } from '../../types/interval.js';
 import { parseDatetimeText } from '../../types/temporal-text.js';
 import { dayNumber, daysInMonth, Duration, MysqlTime, type TimeType } from '../../types/time.js';
 import { type EvalContext, ExprError, ExprErrorCode } from '../context.js';
@@ -148,9 +148,28 @@ function absoluteMicroseconds(time: MysqlTime): bigint {
   return BigInt(time.toDayNumber()) * 86_400n * microsecondsPerSecond + BigInt((time.hour * 60 + time.minute) * 60 + time.second) * microsecondsPerSecond + BigInt(time.microsecond);
 }
 
+const encodedUnits = intervalUnits.map((unit) => ({ unit, bytes: encoder.encode(unit) }));
+
+/**
+ * The unit an argument names. The rules pass the unit as a constant in upper case; it is
+ * read again for every row, so this compares bytes (ASCII case-insensitively) rather than
+ * decoding a string per row. Undefined for anything else.
+ */
+function unitOfBytes(value: ScalarValue): IntervalUnit | undefined {
+  const name = value as Uint8Array;
+  for (const { unit, bytes: candidate } of encodedUnits) {
+    if (candidate.length !== name.length) continue;
+    let index = 0;
+    // Upper-cases an ASCII letter; the unit names hold only letters and '_'.
+    while (index < name.length && (name[index]! >= 0x61 && name[index]! <= 0x7a ? name[index]! - 0x20 : name[index]!) === candidate[index]) index++;
+    if (index === name.length) return unit;
+  }
+  return undefined;
+}
+
 /** The TIMESTAMPDIFF units: MySQL accepts only the simple ones. */
 function timestampDiffUnit(value: ScalarValue): IntervalUnit {
-  const unit = parseIntervalUnit(text(value));
+  const unit = unitOfBytes(value);
   if (unit === undefined || unit.includes('_')) throw new ExprError(ExprErrorCode.wrongArguments, `Incorrect arguments to timestampdiff: unit '${text(value)}'`);
   return unit;
 }
@@ -245,6 +264,13 @@ defineScalar({
   },
 });
 
+/** DATE_FORMAT's text, or NULL where MySQL gives NULL: an empty format, or a name of a zero part. */
+function formatAsBytes(time: MysqlTime, format: Uint8Array): Uint8Array | null {
+  if (format.length === 0) return null;
+  const formatted = formatDateTime(time, decoder.decode(format));
+  return formatted === undefined ? null : bytes(formatted);
+}
+
 defineScalar({
   sig: Sig.DateFormat,
   name: 'date_format',
@@ -253,8 +279,7 @@ defineScalar({
   row: (_context, [value, format]) => {
     // Zero parts are allowed (TIME_FUZZY_DATE); the specifiers that need a month or a
     // weekday give NULL without one.
-    const formatted = formatDateTime(value as MysqlTime, text(format!));
-    return formatted === undefined ? null : bytes(formatted);
+    return formatAsBytes(value as MysqlTime, format as Uint8Array);
   },
 });
 
@@ -320,15 +345,13 @@ defineScalar({
   returns: 'bytes',
   row: (context, [value, format]) => {
     const time = fromUnixTime(context, value as Decimal, 6);
-    if (time === null) return null;
-    const formatted = formatDateTime(time, text(format!));
-    return formatted === undefined ? null : bytes(formatted);
+    return time === null ? null : formatAsBytes(time, format as Uint8Array);
   },
 });
 
 /** EXTRACT's unit, checked: the parser only passes MySQL's unit names. */
 function extractUnit(value: ScalarValue): IntervalUnit {
-  const unit = parseIntervalUnit(text(value));
+  const unit = unitOfBytes(value);
   if (unit === undefined) throw new ExprError(ExprErrorCode.wrongArguments, `Incorrect arguments to extract: unit '${text(value)}'`);
   return unit;
 }
@@ -427,7 +450,7 @@ function fieldsOf(time: MysqlTime): DateTimeFields {
  * could be read.
  */
 function readInterval(context: EvalContext, value: ScalarValue, unitValue: ScalarValue, subtract: boolean): { interval: Interval; unit: IntervalUnit } | null {
-  const unit = parseIntervalUnit(text(unitValue));
+  const unit = unitOfBytes(unitValue);
   if (unit === undefined) throw new ExprError(ExprErrorCode.wrongArguments, `Incorrect arguments to date_add: unit '${text(unitValue)}'`);
   const valueText = text(value);
   const parsed = parseInterval(valueText, unit);

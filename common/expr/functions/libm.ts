@@ -77,19 +77,30 @@ const seriesPrecision = 1e-34;
 
 const bitsView = new DataView(new ArrayBuffer(8));
 
-/** x = mantissa × 2^exponent with mantissa in [sqrt(1/2), sqrt(2)), for finite x > 0. */
-function splitForLogarithm(x: number): { mantissa: number; exponent: number } {
+/** The high 32 bits of the double `splitExponent` left in `bitsView`. */
+let splitHighWord = 0;
+
+/**
+ * The binary exponent of finite x > 0, leaving in `bitsView` a double with x's mantissa
+ * bits (a subnormal scaled up by 2^54 first, as glibc does) and its high word in
+ * `splitHighWord`: the callers put their own exponent in it to read the mantissa.
+ */
+function splitExponent(x: number): number {
   let value = x;
   let exponent = 0;
   if (value < 2.2250738585072014e-308) {
-    // Subnormal: scale up by 2^54 first.
     value *= 18014398509481984;
     exponent -= 54;
   }
   bitsView.setFloat64(0, value);
-  const high = bitsView.getUint32(0);
-  exponent += (high >>> 20) - 1023;
-  bitsView.setUint32(0, (high & 0x000fffff) | 0x3ff00000);
+  splitHighWord = bitsView.getUint32(0);
+  return exponent + (splitHighWord >>> 20) - 1023;
+}
+
+/** x = mantissa × 2^exponent with mantissa in [sqrt(1/2), sqrt(2)), for finite x > 0. */
+function splitForLogarithm(x: number): { mantissa: number; exponent: number } {
+  let exponent = splitExponent(x);
+  bitsView.setUint32(0, (splitHighWord & 0x000fffff) | 0x3ff00000);
   let mantissa = bitsView.getFloat64(0);
   if (mantissa > sqrt2) {
     mantissa /= 2;
@@ -153,7 +164,28 @@ function exponentialOf(x: DoubleDouble): number {
   const halvings = Math.round(x.hi / ln2.hi);
   const reduced = add(x, multiplyByNumber(ln2, -halvings));
   const value = exponentialOfDoubleDouble(reduced);
-  return scaleByPowerOfTwo(value.hi + value.lo, halvings);
+  return scaledSum(value.hi, value.lo, halvings);
+}
+
+/**
+ * (high + low) × 2^exponent rounded once. Where the result is subnormal, rounding high +
+ * low first and then scaling would round twice (EXP(-709.4521859442835) came out a
+ * unit off), so the exact sum is rounded at its final scale instead.
+ */
+function scaledSum(high: number, low: number, exponent: number): number {
+  const rounded = high + low;
+  if (Math.abs(scaleByPowerOfTwo(rounded, exponent)) >= 2.2250738585072014e-308 || low === 0 || high === 0) return scaleByPowerOfTwo(rounded, exponent);
+  const highParts = splitExactly(high);
+  const lowParts = splitExactly(low);
+  const lowest = Math.min(highParts.exponent, lowParts.exponent);
+  const signed = (value: number, parts: { mantissa: bigint; exponent: number }): bigint => (value < 0 ? -1n : 1n) * (parts.mantissa << BigInt(parts.exponent - lowest));
+  let numerator = signed(high, highParts) + signed(low, lowParts);
+  const negative = numerator < 0n;
+  if (negative) numerator = -numerator;
+  const scale = lowest + exponent;
+  // The result is subnormal, so scale < 0: the power of two is a denominator.
+  const magnitude = ratioToDouble(numerator, 1n << BigInt(-scale));
+  return negative ? -magnitude : magnitude;
 }
 
 /**
@@ -301,17 +333,9 @@ const log10Of2Low = 3.69423907715893078616e-13;
  */
 export function log10(x: number): number {
   if (!(x > 0) || !Number.isFinite(x)) return Math.log10(x);
-  let value = x;
-  let exponent = 0;
-  if (value < 2.2250738585072014e-308) {
-    value *= 18014398509481984;
-    exponent -= 54;
-  }
-  bitsView.setFloat64(0, value);
-  const high = bitsView.getUint32(0);
-  exponent += (high >>> 20) - 1023;
+  const exponent = splitExponent(x);
   const negative = exponent < 0 ? 1 : 0;
-  bitsView.setUint32(0, (high & 0x000fffff) | ((0x3ff - negative) << 20));
+  bitsView.setUint32(0, (splitHighWord & 0x000fffff) | ((0x3ff - negative) << 20));
   const mantissa = bitsView.getFloat64(0);
   const scale = exponent + negative;
   const partial = scale * log10Of2Low + inverseLn10 * log(mantissa);
@@ -398,10 +422,10 @@ export function pow(base: number, exponent: number): number {
   const integral = Number.isInteger(exponent);
   if (base < 0 && !integral) return Number.NaN;
   // Far outside the double range either way: skip the double-double work (which would overflow).
-  const estimate = Math.log(Math.abs(base)) * exponent;
-  if (estimate > 800) return base < 0 && integral && Math.abs(exponent) % 2 === 1 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  if (estimate < -800) return 0;
   const odd = integral && Math.abs(exponent) < 2 ** 53 && Math.abs(exponent) % 2 === 1;
+  const estimate = Math.log(Math.abs(base)) * exponent;
+  if (estimate > 800) return base < 0 && odd ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (estimate < -800) return base < 0 && odd ? -0 : 0;
   const magnitude = (integral ? exactIntegerPower(base, exponent) : undefined) ?? generalPower(Math.abs(base), exponent);
   return base < 0 && odd ? -magnitude : magnitude;
 }

@@ -173,6 +173,15 @@ describe('math functions', () => {
     assert.equal(power(0, -1), Number.POSITIVE_INFINITY);
   });
 
+  test('subnormal results of exp and pow are rounded once, and an odd power of a negative keeps its sign as it underflows', () => {
+    // MariaDB's (glibc's) answers, which are the exactly rounded ones here.
+    assert.equal(exp(-709.4521859442835), 7.741595403751343e-309);
+    assert.equal(exp(-708.7699154967631), 1.531569681944089e-308);
+    assert.equal(power(89.15348600665328, -158), 7.55342593694972e-309);
+    assert.ok(Object.is(power(-65.5, -267), -0));
+    assert.ok(Object.is(power(-65.5, -268), 0));
+  });
+
   test('SQRT of a negative is NULL without a warning; EXP overflows with 1690', () => {
     const negative = run('sqrt', int(-1n));
     assert.equal(negative.value, null);

@@ -117,6 +117,8 @@ function buildCaseTable(runs: readonly number[]): Uint16Array {
   for (let codePoint = 0; codePoint < table.length; codePoint++) table[codePoint] = codePoint;
   for (let index = 0; index < runs.length; index += 4) {
     const [first, last, step, delta] = [runs[index]!, runs[index + 1]!, runs[index + 2]!, runs[index + 3]!];
+    // mapCase passes 4-byte characters through unchanged; a Uint16Array would drop the write silently.
+    assert(last < table.length && last + delta < table.length, `case mapping run U+${first.toString(16)}..U+${last.toString(16)} leaves the BMP`);
     for (let codePoint = first; codePoint <= last; codePoint += step) {
       // mapCase writes into a buffer of the input's length: no mapping may need more bytes.
       assert(utf8Length(codePoint + delta) <= utf8Length(codePoint), `case mapping of U+${codePoint.toString(16)} lengthens its encoding`);
@@ -364,7 +366,12 @@ function hexOfBytes(bytes: Uint8Array): Uint8Array {
 
 /** HEX(n): the value as an unsigned 64-bit integer (-1 is 16 Fs), without leading zeros. */
 function hexOfInteger(value: bigint): Uint8Array {
-  return Uint8Array.from(Buffer.from(BigInt.asUintN(64, value).toString(16).toUpperCase(), 'latin1'));
+  let rest = BigInt.asUintN(64, value);
+  let digits = 1;
+  while (rest >> BigInt(digits * 4) !== 0n && digits < 16) digits++;
+  const out = new Uint8Array(digits);
+  for (let index = digits - 1; index >= 0; index--, rest >>= 4n) out[index] = hexDigits[Number(rest & 15n)]!;
+  return out;
 }
 
 /**
