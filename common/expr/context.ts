@@ -4,6 +4,8 @@
  * (coprocessor); warnings are bounded so a million bad rows cannot exhaust memory.
  */
 
+import type { MysqlTime } from '../types/time.js';
+
 /** MySQL error codes the expression engine raises or warns with. */
 export const ExprErrorCode = {
   /** ER_DATA_OUT_OF_RANGE: "BIGINT value is out of range in '...'". */
@@ -41,11 +43,17 @@ export interface EvalContextOptions {
   readonly sqlMode?: bigint;
   /** Warnings kept (MySQL's max_error_count is 64); later ones are only counted. */
   readonly maxWarnings?: number;
+  /**
+   * When the statement started, as a DATETIME at the session time zone: the date a TIME
+   * takes when it becomes a DATETIME. Without it the system clock is read.
+   */
+  readonly statementTime?: MysqlTime;
 }
 
 export class EvalContext {
   readonly timeZoneOffsetSeconds: number;
   readonly sqlMode: bigint;
+  readonly statementTime: MysqlTime | undefined;
   private readonly maxWarnings: number;
   private readonly kept: ExprWarning[] = [];
   private total = 0;
@@ -54,6 +62,7 @@ export class EvalContext {
     this.timeZoneOffsetSeconds = options.timeZoneOffsetSeconds ?? 0;
     this.sqlMode = options.sqlMode ?? 0n;
     this.maxWarnings = options.maxWarnings ?? 64;
+    this.statementTime = options.statementTime;
   }
 
   warn(code: number, message: string): void {

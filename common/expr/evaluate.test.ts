@@ -106,6 +106,29 @@ describe('common/expr evaluation', () => {
     assert.equal(value(call(Sig.CoalesceInt, [i(null), i(null), i(7n)], int)), 7n);
   });
 
+  test('over a batch, IF/CASE/COALESCE/AND/OR compute a later argument only on the rows that need it', () => {
+    // col + 9223372036854775807 overflows (error 1690) on every row but those where col is 0.
+    const column = columnRef(0, int);
+    const overflowing = call(Sig.PlusInt, [column, i(9223372036854775807n)], int);
+    const isZero = call(Sig.EqInt, [column, i(0n)], bool);
+    const input = [ints([0n, 5n, null, 0n, -3n])];
+    const rows = (expr: Expr) => {
+      const result = evaluate(new EvalContext(), expr, input, 5);
+      const read = valueReader(result, expr.type);
+      return Array.from({ length: 5 }, (_, row) => read(row));
+    };
+    const max = 9223372036854775807n;
+    assert.deepEqual(rows(call(Sig.IfInt, [isZero, overflowing, column], int)), [max, 5n, null, max, -3n]);
+    assert.deepEqual(rows(call(Sig.CaseWhenInt, [call(Sig.IntIsNull, [column], bool), i(-1n), isZero, overflowing, column], int)), [max, 5n, -1n, max, -3n]);
+    const zeroOrNull = call(Sig.IfInt, [isZero, column, i(null)], int);
+    assert.deepEqual(rows(call(Sig.CoalesceInt, [zeroOrNull, column], int)), [0n, 5n, null, 0n, -3n]);
+    assert.deepEqual(rows(call(Sig.IfNullInt, [zeroOrNull, i(7n)], int)), [0n, 7n, 7n, 0n, 7n]);
+    const overflowIsPositive = call(Sig.GtInt, [overflowing, i(0n)], bool);
+    assert.deepEqual(rows(call(Sig.LogicalAnd, [call(Sig.UnaryNotInt, [column], bool), overflowIsPositive], bool)), [1n, 0n, null, 1n, 0n]);
+    assert.deepEqual(rows(call(Sig.LogicalOr, [column, call(Sig.UnaryNotInt, [overflowIsPositive], bool)], bool)), [0n, 1n, null, 0n, 1n]);
+    assert.throws(() => rows(overflowing), (error: unknown) => error instanceof ExprError && error.code === 1690);
+  });
+
   test('LIKE: % and _ match characters (not bytes), the escape makes them literal, general_ci ignores case', () => {
     const like = (target: string, pattern: string, type = ci, escape = 92n) => value(call(Sig.Like, [text(target), text(pattern), i(escape)], { ...bool, collation: type.collation }));
     assert.equal(like('Ünïcode', '_n%E'), 1n);

@@ -45,7 +45,15 @@ type PlanNode =
   | { readonly kind: 'column'; readonly index: number }
   | { readonly kind: 'constant'; readonly column: Column }
   | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo }
-  | { readonly kind: 'lazy'; readonly form: LazyForm; readonly fn: ScalarFunction; readonly args: readonly PlanNode[]; readonly info: CallInfo };
+  | {
+      readonly kind: 'lazy';
+      readonly form: LazyForm;
+      readonly fn: ScalarFunction;
+      readonly args: readonly PlanNode[];
+      readonly info: CallInfo;
+      /** The input columns each argument reads: only these are gathered for the rows it runs on. */
+      readonly argColumns: ReadonlyArray<readonly number[]>;
+    };
 
 /**
  * Calls whose later arguments MySQL evaluates only for the rows that need them:
@@ -74,9 +82,17 @@ function plan(expr: Expr, pushedDown: boolean): PlanNode {
       const args = expr.args.map((arg) => plan(arg, pushedDown));
       const info = callInfo(expr.args.map((arg) => arg.type), expr.type);
       const form = lazyFormOf(fn);
-      return form === undefined ? { kind: 'call', fn, args, info } : { kind: 'lazy', form, fn, args, info };
+      if (form === undefined) return { kind: 'call', fn, args, info };
+      return { kind: 'lazy', form, fn, args, info, argColumns: expr.args.map((arg) => [...columnsOf(arg, new Set())]) };
     }
   }
+}
+
+/** The input column offsets `expr` reads, added to `into`. */
+function columnsOf(expr: Expr, into: Set<number>): Set<number> {
+  if (expr.kind === 'column') into.add(expr.index);
+  else if (expr.kind === 'call') for (const arg of expr.args) columnsOf(arg, into);
+  return into;
 }
 
 function checkArgTypes(expr: Extract<Expr, { kind: 'call' }>, fn: ScalarFunction): void {
@@ -108,57 +124,87 @@ function runPlan(context: EvalContext, node: PlanNode, input: readonly Column[],
   }
 }
 
-/** Evaluates `node` only over the rows `selected` of the input (all rows when `selected` is undefined). */
-function runOnRows(context: EvalContext, node: PlanNode, input: readonly Column[], rows: number, selected: readonly number[] | undefined): Column | undefined {
+/**
+ * The rows a lazily evaluated argument runs on: every row of the call (undefined), or
+ * some of them, ascending.
+ */
+type Selection = readonly number[] | undefined;
+
+/** `rows` as a selection: undefined when it is every one of the call's `outRows` rows, so nothing is gathered. */
+function selectionOf(rows: readonly number[], outRows: number): Selection {
+  return rows.length === outRows ? undefined : rows;
+}
+
+/**
+ * Evaluates `node` only over the rows `selected` of the input (all rows when `selected` is
+ * undefined), gathering only the `columns` it reads (the rest of the input is left out).
+ */
+function runOnRows(context: EvalContext, node: PlanNode, input: readonly Column[], rows: number, selected: Selection, columns: readonly number[]): Column | undefined {
   if (selected === undefined) return runPlan(context, node, input, rows);
   if (selected.length === 0) return undefined;
-  const gathered = input.map((column) => (column.length === 1 ? column : gatherColumn(column, selected)));
+  const gathered: Column[] = [];
+  for (const index of columns) {
+    const column = input[index];
+    // An offset outside the input is left for the column reference to report.
+    if (column !== undefined) gathered[index] = column.length === 1 ? column : gatherColumn(column, selected);
+  }
   return runPlan(context, node, gathered, selected.length);
 }
 
-/** Values of a lazily evaluated argument: each row's value, read where it was computed. */
-interface PartialValues {
-  /** Row -> value, for the rows this argument was evaluated on. */
-  readonly read: (row: number) => ScalarValue | null;
+/**
+ * Evaluates a lazily evaluated argument over `selected` of the call's `outRows` rows and
+ * reads it back by the call's row numbers; rows it did not run on read as NULL.
+ */
+function lazyArgument(context: EvalContext, node: Extract<PlanNode, { kind: 'lazy' }>, index: number, input: readonly Column[], outRows: number, selected: Selection): (row: number) => ScalarValue | null {
+  const column = runOnRows(context, node.args[index]!, input, outRows, selected, node.argColumns[index]!);
+  if (column === undefined) return () => null;
+  const reader = valueReader(column, node.info.args[index]!);
+  if (selected === undefined || column.length === 1) return reader;
+  const positions = new Int32Array(outRows);
+  selected.forEach((row, position) => (positions[row] = position));
+  return (row) => reader(positions[row]!);
 }
 
-function partialValues(column: Column | undefined, type: FieldType, selected: readonly number[] | undefined): PartialValues {
-  if (column === undefined) return { read: () => null };
-  const reader = valueReader(column, type);
-  if (selected === undefined || column.length === 1) return { read: (row) => reader(row) };
-  const positions = new Map<number, number>();
-  selected.forEach((row, position) => positions.set(row, position));
-  return { read: (row) => reader(positions.get(row)!) };
+/** An int truth value: NULL stays unknown. */
+function truth(value: ScalarValue | null): boolean | null {
+  return value === null ? null : value !== 0n;
 }
 
 function runLazy(context: EvalContext, node: Extract<PlanNode, { kind: 'lazy' }>, input: readonly Column[], rows: number): Column {
   // Over constants only, one row stands for all.
   const outRows = input.length === 0 || input.every((column) => column.length === 1) ? 1 : rows;
   const all = Array.from({ length: outRows }, (_, row) => row);
-  const argTypes = node.info.args;
   const builder = resultBuilder(node.fn.returns, outRows);
-  const truth = (value: ScalarValue | null): boolean | null => (value === null ? null : value !== 0n);
+  const argument = (index: number, selected: readonly number[]) => lazyArgument(context, node, index, input, outRows, selectionOf(selected, outRows));
   switch (node.form) {
     case 'and':
     case 'or': {
-      const left = partialValues(runOnRows(context, node.args[0]!, input, outRows, undefined), argTypes[0]!, undefined);
-      const decided = node.form === 'and' ? false : true;
-      const needRight = all.filter((row) => truth(left.read(row)) !== decided);
-      const right = partialValues(runOnRows(context, node.args[1]!, input, outRows, needRight.length === outRows ? undefined : needRight), argTypes[1]!, needRight.length === outRows ? undefined : needRight);
-      const needed = new Set(needRight);
-      for (const row of all) {
-        builder.pushMaybe(node.fn.row(context, [left.read(row), needed.has(row) ? right.read(row) : left.read(row)], node.info));
-      }
+      const left = argument(0, all);
+      const decided = node.form === 'or';
+      const needRight = all.filter((row) => truth(left(row)) !== decided);
+      const right = argument(1, needRight);
+      const rightRead = new Uint8Array(outRows);
+      for (const row of needRight) rightRead[row] = 1;
+      // A row the left side decides passes its left value twice, which the function answers alike.
+      for (const row of all) builder.pushMaybe(node.fn.row(context, [left(row), rightRead[row] === 1 ? right(row) : left(row)], node.info));
       return builder.finish();
     }
     case 'if': {
-      const condition = partialValues(runOnRows(context, node.args[0]!, input, outRows, undefined), argTypes[0]!, undefined);
-      const taken = all.filter((row) => truth(condition.read(row)) === true);
-      const notTaken = all.filter((row) => truth(condition.read(row)) !== true);
-      const then = partialValues(runOnRows(context, node.args[1]!, input, outRows, taken), argTypes[1]!, taken);
-      const otherwise = partialValues(runOnRows(context, node.args[2]!, input, outRows, notTaken), argTypes[2]!, notTaken);
-      const isTaken = new Set(taken);
-      for (const row of all) builder.pushMaybe(isTaken.has(row) ? then.read(row) : otherwise.read(row));
+      const condition = argument(0, all);
+      const taken = new Uint8Array(outRows);
+      const takenRows: number[] = [];
+      const otherRows: number[] = [];
+      for (const row of all) {
+        if (truth(condition(row)) === true) {
+          taken[row] = 1;
+          takenRows.push(row);
+        } else {
+          otherRows.push(row);
+        }
+      }
+      const then = argument(1, takenRows);
+      const otherwise = argument(2, otherRows);
+      for (const row of all) builder.pushMaybe(taken[row] === 1 ? then(row) : otherwise(row));
       return builder.finish();
     }
     case 'ifnull':
@@ -166,11 +212,10 @@ function runLazy(context: EvalContext, node: Extract<PlanNode, { kind: 'lazy' }>
       const result = new Array<ScalarValue | null>(outRows).fill(null);
       let remaining: number[] = all;
       for (let index = 0; index < node.args.length && remaining.length > 0; index++) {
-        const selected = remaining.length === outRows ? undefined : remaining;
-        const values = partialValues(runOnRows(context, node.args[index]!, input, outRows, selected), argTypes[index]!, selected);
+        const values = argument(index, remaining);
         const next: number[] = [];
         for (const row of remaining) {
-          const value = values.read(row);
+          const value = values(row);
           if (value === null) next.push(row);
           else result[row] = value;
         }
@@ -184,17 +229,17 @@ function runLazy(context: EvalContext, node: Extract<PlanNode, { kind: 'lazy' }>
       const pairs = Math.floor(node.args.length / 2);
       let remaining: number[] = all;
       for (let pair = 0; pair < pairs && remaining.length > 0; pair++) {
-        const selected = remaining.length === outRows ? undefined : remaining;
-        const condition = partialValues(runOnRows(context, node.args[pair * 2]!, input, outRows, selected), argTypes[pair * 2]!, selected);
-        const matched = remaining.filter((row) => truth(condition.read(row)) === true);
-        remaining = remaining.filter((row) => truth(condition.read(row)) !== true);
-        const values = partialValues(runOnRows(context, node.args[pair * 2 + 1]!, input, outRows, matched), argTypes[pair * 2 + 1]!, matched);
-        for (const row of matched) result[row] = values.read(row);
+        const condition = argument(pair * 2, remaining);
+        const matched: number[] = [];
+        const unmatched: number[] = [];
+        for (const row of remaining) (truth(condition(row)) === true ? matched : unmatched).push(row);
+        remaining = unmatched;
+        const values = argument(pair * 2 + 1, matched);
+        for (const row of matched) result[row] = values(row);
       }
       if (node.args.length % 2 === 1 && remaining.length > 0) {
-        const selected = remaining.length === outRows ? undefined : remaining;
-        const values = partialValues(runOnRows(context, node.args[node.args.length - 1]!, input, outRows, selected), argTypes[node.args.length - 1]!, selected);
-        for (const row of remaining) result[row] = values.read(row);
+        const values = argument(node.args.length - 1, remaining);
+        for (const row of remaining) result[row] = values(row);
       }
       for (const value of result) builder.pushMaybe(value);
       return builder.finish();

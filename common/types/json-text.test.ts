@@ -33,6 +33,14 @@ describe('common/types JSON text (MySQL 8 normalized form)', () => {
       assert.throws(() => parseJson(text), JsonSyntaxError, text);
     }
     assert.throws(() => parseJson('[1] 2'), (error: unknown) => error instanceof JsonSyntaxError && error.position === 4);
-    assert.throws(() => parseJson('['.repeat(101) + ']'.repeat(101)), /maximum depth/);
+    assert.throws(() => parseJson('['.repeat(101) + ']'.repeat(101)), (error: unknown) => error instanceof JsonSyntaxError && error.tooDeep);
+    assert.equal(normalizeJson('['.repeat(100) + ']'.repeat(100)).length, 200);
+  });
+
+  test('a \\u surrogate only stands in a pair (rapidjson), never as a lone U+FFFD', () => {
+    assert.equal(normalizeJson('"\\ud83d\\ude00"'), '"😀"');
+    for (const text of ['"\\ud83d"', '"\\ude00"', '"\\ud83dx"', '"\\ud83d\\u0041"']) {
+      assert.throws(() => parseJson(text), (error: unknown) => error instanceof JsonSyntaxError && /surrogate/.test(error.reason), text);
+    }
   });
 });

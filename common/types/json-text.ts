@@ -6,6 +6,7 @@
  * order), the last of duplicate keys kept, integers as integers and other numbers as
  * doubles ('1e2' prints as 100.0).
  */
+import { int64Min, uint64Max } from '../codec/number.js';
 import { formatDouble } from './number-text.js';
 
 export type JsonValue =
@@ -19,26 +20,30 @@ export type JsonValue =
   /** Members in MySQL's key order (see `jsonObject`). */
   | { readonly kind: 'object'; readonly members: ReadonlyArray<readonly [string, JsonValue]> };
 
-/** Text that is not JSON; `position` is the character offset MySQL's message reports. */
+/**
+ * Text that is not JSON; `position` is the character offset MySQL's message reports.
+ * `tooDeep` marks nesting past MySQL's limit, which MySQL reports with its own error
+ * (ER_JSON_DOCUMENT_TOO_DEEP) rather than as invalid text.
+ */
 export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
 
   constructor(
     readonly reason: string,
     readonly position: number,
+    readonly tooDeep = false,
   ) {
     super(`${reason} at position ${position}`);
   }
 }
 
-const int64Min = -(1n << 63n);
-const uint64Max = (1n << 64n) - 1n;
+/** MySQL's JSON_DOCUMENT_MAX_DEPTH. */
+export const jsonMaxDepth = 100;
+
 const encoder = new TextEncoder();
 
 /** MySQL's key order: shorter keys first (in UTF-8 bytes), then bytewise. */
-function compareKeys(left: string, right: string): number {
-  const leftBytes = encoder.encode(left);
-  const rightBytes = encoder.encode(right);
+function compareKeys(leftBytes: Uint8Array, rightBytes: Uint8Array): number {
   if (leftBytes.length !== rightBytes.length) return leftBytes.length - rightBytes.length;
   for (let index = 0; index < leftBytes.length; index++) {
     if (leftBytes[index] !== rightBytes[index]) return leftBytes[index]! - rightBytes[index]!;
@@ -50,17 +55,32 @@ function compareKeys(left: string, right: string): number {
 export function jsonObject(members: Iterable<readonly [string, JsonValue]>): JsonValue {
   const byKey = new Map<string, JsonValue>();
   for (const [key, value] of members) byKey.set(key, value);
-  return { kind: 'object', members: [...byKey.entries()].sort(([left], [right]) => compareKeys(left, right)) };
+  // Each key encoded once, not once per comparison.
+  const sorted = [...byKey.entries()].map((member) => ({ member, bytes: encoder.encode(member[0]) })).sort((left, right) => compareKeys(left.bytes, right.bytes));
+  return { kind: 'object', members: sorted.map(({ member }) => member) };
 }
 
 /** A JSON number from its text: integers that fit 64 bits stay integers, the rest are doubles. */
 function jsonNumber(text: string): JsonValue {
-  if (/^-?\d+$/.test(text)) {
+  // Past 20 digits (and a sign) no integer fits 64 bits: no need to read it as a BigInt.
+  if (text.length <= 21 && /^-?\d+$/.test(text)) {
     const value = BigInt(text);
     if (value >= int64Min && value <= uint64Max) return { kind: 'integer', value };
   }
   return { kind: 'double', value: Number(text) };
 }
+
+/** The escapes after '\\' that stand for one character ('\\u' aside). */
+const simpleEscapes: ReadonlyMap<string, string> = new Map([
+  ['"', '"'],
+  ['\\', '\\'],
+  ['/', '/'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+]);
 
 class Parser {
   private index = 0;
@@ -106,7 +126,7 @@ class Parser {
 
   private nested<T>(parse: () => T): T {
     // MySQL's limit on nesting depth; it also keeps the recursion bounded.
-    if (++this.depth > 100) this.fail('The JSON document exceeds the maximum depth 100.');
+    if (++this.depth > jsonMaxDepth) throw new JsonSyntaxError(`The JSON document exceeds the maximum depth ${jsonMaxDepth}.`, this.index, true);
     const value = parse();
     this.depth--;
     return value;
@@ -183,18 +203,33 @@ class Parser {
         continue;
       }
       const escape = this.text[this.index + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (escape !== undefined && simple[escape] !== undefined) {
-        out += simple[escape];
+      const unescaped = escape === undefined ? undefined : simpleEscapes.get(escape);
+      if (unescaped !== undefined) {
+        out += unescaped;
         this.index += 2;
         continue;
       }
       if (escape !== 'u') this.fail('Invalid escape character in string.');
-      const hex = this.text.slice(this.index + 2, this.index + 6);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Incorrect hex digit after \\u escape in string.');
-      out += String.fromCharCode(Number.parseInt(hex, 16));
+      const unit = this.hexEscape(this.index);
       this.index += 6;
+      // A surrogate only pairs: a high one then an escaped low one, as rapidjson requires.
+      if (unit >= 0xdc00 && unit <= 0xdfff) this.fail('The surrogate pair in string is invalid.');
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        const low = this.text[this.index] === '\\' && this.text[this.index + 1] === 'u' ? this.hexEscape(this.index) : -1;
+        if (low < 0xdc00 || low > 0xdfff) this.fail('The surrogate pair in string is invalid.');
+        out += String.fromCharCode(unit, low);
+        this.index += 6;
+      } else {
+        out += String.fromCharCode(unit);
+      }
     }
+  }
+
+  /** The code unit of the '\\uXXXX' escape at `at`. */
+  private hexEscape(at: number): number {
+    const hex = this.text.slice(at + 2, at + 6);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Incorrect hex digit after \\u escape in string.');
+    return Number.parseInt(hex, 16);
   }
 
   private parseNumber(): JsonValue {

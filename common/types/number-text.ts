@@ -5,10 +5,11 @@
  * MySQL's warning 1292 ("Truncated incorrect INTEGER value: '...'") and `overflow` into
  * the clamp MySQL applies.
  */
-import { Decimal, decimalMaxPrecision } from './decimal.js';
+import { int64Min, uint64Max } from '../codec/number.js';
+import { Decimal, DecimalError, decimalMaxPrecision } from './decimal.js';
 
-const uint64Max = (1n << 64n) - 1n;
-const int64Min = -(1n << 63n);
+/** Digits of 2^64 - 1. */
+const uint64Digits = 20;
 
 /** Bytes my_isspace treats as space: the leading and trailing ones are skipped. */
 function isSpace(code: number): boolean {
@@ -44,10 +45,12 @@ export function parseIntegerPrefix(text: string): IntegerPrefix {
   }
   const digitsStart = index;
   while (isDigit(text.charCodeAt(index))) index++;
-  const digits = text.slice(digitsStart, index);
-  const truncated = index !== text.length || digits.length === 0;
-  if (digits.length === 0) return { value: 0n, negative: false, overflow: false, truncated: true };
-  const magnitude = BigInt(digits);
+  if (index === digitsStart) return { value: 0n, negative: false, overflow: false, truncated: true };
+  const truncated = index !== text.length;
+  let significantStart = digitsStart;
+  while (significantStart < index - 1 && text.charCodeAt(significantStart) === 0x30) significantStart++;
+  // More digits than 2^64 has overflow whatever they are; no need to read a huge string as a BigInt.
+  const magnitude = index - significantStart > uint64Digits ? uint64Max + 1n : BigInt(text.slice(significantStart, index));
   if (negative) {
     if (magnitude > -int64Min) return { value: int64Min, negative, overflow: true, truncated };
     return { value: -magnitude, negative, overflow: false, truncated };
@@ -127,17 +130,47 @@ export interface DecimalPrefix {
 
 const maxDecimalDigits = '9'.repeat(decimalMaxPrecision);
 
+/**
+ * Digits MySQL's str2my_decimal holds while it reads (nine words of nine digits): a longer
+ * integer part overflows, whatever the exponent, and fraction digits past them are dropped.
+ */
+const decimalReadDigits = 81;
+
+/**
+ * The numeral cut as str2my_decimal reads it: leading zeros dropped, the fraction cut to
+ * the digits it holds; undefined when the integer part overflows. It also bounds the work
+ * a huge string costs.
+ */
+function heldNumeral(numeral: string): string | undefined {
+  const signLength = numeral[0] === '-' || numeral[0] === '+' ? 1 : 0;
+  let exponentAt = numeral.indexOf('e');
+  if (exponentAt < 0) exponentAt = numeral.indexOf('E');
+  if (exponentAt < 0) exponentAt = numeral.length;
+  const pointAt = numeral.indexOf('.');
+  const integerEnd = pointAt >= 0 ? pointAt : exponentAt;
+  let integerStart = signLength;
+  while (integerStart < integerEnd - 1 && numeral[integerStart] === '0') integerStart++;
+  const integer = numeral.slice(integerStart, integerEnd);
+  if (integer.length > decimalReadDigits) return undefined;
+  const fraction = pointAt >= 0 ? `.${numeral.slice(pointAt + 1, Math.min(exponentAt, pointAt + 1 + decimalReadDigits - integer.length))}` : '';
+  return `${numeral.slice(0, signLength)}${integer}${fraction}${numeral.slice(exponentAt)}`;
+}
+
 /** MySQL's str2my_decimal: the longest numeric prefix (exponent included) as a DECIMAL; none is 0. */
 export function parseDecimalPrefix(text: string): DecimalPrefix {
   const { numeral, truncated } = numeralPrefix(text);
   if (numeral === '') return { value: Decimal.zero, overflow: false, truncated: true };
-  try {
-    return { value: Decimal.parse(numeral), overflow: false, truncated };
-  } catch {
-    // Decimal.parse throws only on overflow here: the numeral is well formed.
-    const clamped = Decimal.parse(maxDecimalDigits);
-    return { value: numeral.startsWith('-') ? clamped.negate() : clamped, overflow: true, truncated: true };
+  const held = heldNumeral(numeral);
+  if (held !== undefined) {
+    try {
+      return { value: Decimal.parse(held), overflow: false, truncated };
+    } catch (error) {
+      // Decimal.parse throws only on overflow here: the numeral is well formed.
+      if (!(error instanceof DecimalError && error.kind === 'overflow')) throw error;
+    }
   }
+  const clamped = Decimal.parse(maxDecimalDigits);
+  return { value: numeral.startsWith('-') ? clamped.negate() : clamped, overflow: true, truncated: true };
 }
 
 /**

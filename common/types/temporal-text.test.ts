@@ -53,6 +53,27 @@ describe('common/types temporal text (MySQL str_to_datetime, str_to_time, number
     for (const bad of ['', 'abc', '10:61:00']) assert.equal(duration(bad), undefined, bad);
   });
 
+  test('as MySQL 8 str_to_datetime: parts run to the next delimiter, runs of punctuation, T after the day', () => {
+    assert.equal(datetime('2020-002-029', 'date'), '2020-02-29');
+    assert.equal(datetime('2020-02-29 010:011:012'), '2020-02-29 10:11:12');
+    assert.equal(datetime('2020--02--29', 'date'), '2020-02-29');
+    assert.equal(datetime('20200229T101112'), '2020-02-29 10:11:12');
+    assert.equal(datetime('2020-02-29-', 'date'), '2020-02-29');
+    assert.equal(datetime('2020-02-29 10:11:12.1234564', 'datetime', 6), '2020-02-29 10:11:12.123456');
+    // A part past 999999 is no datetime; a space may follow only the day and the fraction.
+    for (const bad of ['2020-02-29 1000000:00:00', '2020-02-29 10:11:1299', '2020 -02-29', '0229']) assert.equal(datetime(bad), undefined, bad);
+  });
+
+  test('as MySQL 8 str_to_time: days need two characters after the space, 12+ characters try a datetime first', () => {
+    assert.equal(duration('1 2'), '00:00:01 (warned)');
+    assert.equal(duration('1 23'), '47:00:00');
+    assert.equal(duration('10 :11'), '10:11:00');
+    assert.equal(duration('12e'), '00:00:12 (warned)');
+    assert.equal(duration('100:11:12.123456', 6), '100:11:12.123456');
+    // An exponent, a part past 4294967295, a wrong datetime of 12+ characters: no time.
+    for (const bad of ['1e3', '9999999999999999999999999:00', '99999999999999999999', '123456789012', '2020-02-30 10:11:12', '-', '+1']) assert.equal(duration(bad), undefined, bad);
+  });
+
   test('numbers: YYYYMMDD[HHMMSS], YYMMDD, and HHMMSS for times', () => {
     assert.equal(datetimeFromNumber(20200229n, 0, 'date', 0)?.toString(), '2020-02-29');
     assert.equal(datetimeFromNumber(20200229101112n, 500000, 'datetime', 1)?.toString(), '2020-02-29 10:11:12.5');

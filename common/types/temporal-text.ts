@@ -20,18 +20,14 @@ function isDigit(character: string | undefined): boolean {
 }
 
 function isSpace(character: string | undefined): boolean {
-  return character !== undefined && ' \t\n\r\v\f'.includes(character);
+  return character === ' ' || (character !== undefined && character >= '\t' && character <= '\r');
 }
 
+/** C's ispunct over ASCII: the printable characters that are neither letters, digits nor space. */
 function isPunctuation(character: string | undefined): boolean {
-  return character !== undefined && /^[!-/:-@[-`{-~]$/.test(character);
-}
-
-/** Microseconds from fraction digits, rounded half-up on the seventh digit; may reach 1000000. */
-function fractionMicroseconds(digits: string): number {
-  if (digits === '') return 0;
-  const kept = Number(digits.slice(0, maxFsp).padEnd(maxFsp, '0'));
-  return kept + (digits.length > maxFsp && Number(digits[maxFsp]) >= 5 ? 1 : 0);
+  if (character === undefined || character.length !== 1) return false;
+  const code = character.charCodeAt(0);
+  return (code >= 0x21 && code <= 0x2f) || (code >= 0x3a && code <= 0x40) || (code >= 0x5b && code <= 0x60) || (code >= 0x7b && code <= 0x7e);
 }
 
 /** Two-digit years: 70..99 are 1970..1999, 00..69 are 2000..2069. */
@@ -66,85 +62,168 @@ export function datetimeFromFields(fields: DatetimeFields, type: TimeType, fsp: 
   if (!validFields(fields)) return undefined;
   const base = { year: fields.year, month: fields.month, day: fields.day, hour: fields.hour, minute: fields.minute, second: fields.second };
   if (type === 'date') return MysqlTime.fromFields({ year: base.year, month: base.month, day: base.day }, 'date');
-  const unit = 10 ** (maxFsp - fsp);
-  const rounded = Math.floor((fields.microsecond + unit / 2) / unit) * unit;
-  if (rounded < microsecondsPerSecond) return MysqlTime.fromFields({ ...base, microsecond: rounded }, type, fsp);
+  const microsecond = roundedMicroseconds(fields.microsecond, fsp);
+  if (microsecond < microsecondsPerSecond) return MysqlTime.fromFields({ ...base, microsecond }, type, fsp);
   return MysqlTime.fromFields({ ...base, microsecond: 0 }, type, fsp).addMicroseconds(BigInt(microsecondsPerSecond));
 }
 
+/** Microseconds rounded half-up to `fsp` digits; may reach 1000000. */
+function roundedMicroseconds(microsecond: number, fsp: number): number {
+  const unit = 10 ** (maxFsp - fsp);
+  return Math.floor((microsecond + unit / 2) / unit) * unit;
+}
+
+/** The digits of `text` from `start` on, as a number (exact up to 2^53, past every limit it is checked against) and where they end. */
+function readNumber(text: string, start: number): { value: number; end: number } {
+  let index = start;
+  let value = 0;
+  while (isDigit(text[index])) value = value * 10 + (text.charCodeAt(index++) - 0x30);
+  return { value, end: index };
+}
+
 /**
- * Reads `text` as MySQL's str_to_datetime does: 'YYYY-MM-DD[( |T)HH[:MM[:SS[.f]]]]' with
- * any punctuation between the parts and one- or two-digit fields, or digits only
- * ('YYYYMMDDHHMMSS[.f]', 'YYMMDDHHMMSS', 'YYYYMMDD', 'YYMMDD', ...). Returns undefined for
+ * Up to six fraction digits starting at `start` as microseconds, plus one when a seventh
+ * digit is 5 or more (MySQL keeps it as nanoseconds to round with); the digits past it
+ * are read and ignored.
+ */
+function readFraction(text: string, start: number, digitsRead = 0, valueRead = 0): { microsecond: number; end: number } {
+  let index = start;
+  let digits = digitsRead;
+  let value = valueRead;
+  while (digits < maxFsp && isDigit(text[index])) {
+    value = value * 10 + (text.charCodeAt(index++) - 0x30);
+    digits++;
+  }
+  if (digits < maxFsp) return { microsecond: value * 10 ** (maxFsp - digits), end: index };
+  const roundUp = isDigit(text[index]) && text.charCodeAt(index) >= 0x35 ? 1 : 0;
+  while (isDigit(text[index])) index++;
+  return { microsecond: value + roundUp, end: index };
+}
+
+/** A field value above this makes the text no datetime at all (MySQL's "impossible date part"). */
+const maxDatetimeFieldValue = 999999;
+/** Field positions in MySQL's internal format: year, month, day, hour, minute, second, fraction. */
+const dayField = 2;
+const secondField = 5;
+const fractionField = 6;
+
+/**
+ * What MySQL's str_to_datetime makes of text: no datetime at all (`none`: no leading digit,
+ * an impossible field, a space where none may be), a datetime with wrong values
+ * (`error`: too few fields, a field out of range, a day the month does not have), or the
+ * fields read and whether anything but spaces followed them.
+ */
+type DatetimeScan = { readonly kind: 'none' } | { readonly kind: 'error' } | { readonly kind: 'fields'; readonly fields: DatetimeFields; readonly truncated: boolean };
+
+const noDatetime: DatetimeScan = { kind: 'none' };
+const wrongDatetime: DatetimeScan = { kind: 'error' };
+
+/**
+ * MySQL's str_to_datetime with the internal format positions (no AM/PM):
+ * 'YYYY-MM-DD[( |T)HH[:MM[:SS[.f]]]]' where a run of punctuation separates the parts and
+ * each part runs to the next delimiter, or digits only ('YYYYMMDD[T]HHMMSS[.f]',
+ * 'YYMMDDHHMMSS', ...) in fixed-width fields. `datetimeOnly` (str_to_time's first try)
+ * refuses delimited text with no space in it, which is a time's shape ('10:11:12.5').
+ */
+function scanDatetime(text: string, datetimeOnly: boolean): DatetimeScan {
+  let index = 0;
+  while (isSpace(text[index])) index++;
+  if (!isDigit(text[index])) return noDatetime;
+  let firstPartEnd = index;
+  while (isDigit(text[firstPartEnd]) || text[firstPartEnd] === 'T') firstPartEnd++;
+  const firstPartLength = firstPartEnd - index;
+  // Digits only (a fraction aside): fixed-width fields, the year four digits for 4, 8 and 14+ digits.
+  const internal = firstPartEnd === text.length || text[firstPartEnd] === '.';
+  let yearLength = internal && (firstPartLength === 4 || firstPartLength === 8 || firstPartLength >= 14) ? 4 : 2;
+  let fieldLength = internal ? yearLength : 4;
+  const values = [0, 0, 0, 0, 0, 0, 0];
+  const lengths = [0, 0, 0, 0, 0, 0, 0];
+  let notZero = false;
+  let foundDelimiter = false;
+  let foundSpace = false;
+  let lastFieldEnd = index;
+  let field = 0;
+  for (; field <= fractionField && isDigit(text[index]); field++) {
+    const start = index;
+    let value = text.charCodeAt(index++) - 0x30;
+    const scanToDelimiter = !internal && field !== fractionField;
+    while (isDigit(text[index]) && (scanToDelimiter || --fieldLength > 0)) value = value * 10 + (text.charCodeAt(index++) - 0x30);
+    lengths[field] = index - start;
+    if (value > maxDatetimeFieldValue) return noDatetime;
+    values[field] = value;
+    notZero ||= value !== 0;
+    fieldLength = 2;
+    lastFieldEnd = index;
+    if (index === text.length) {
+      field++;
+      break;
+    }
+    // ISO 8601's 'T' after the day: 'YYYYMMDDTHHMMSS', '2020-02-29T10:11:12'.
+    if (field === dayField && text[index] === 'T') {
+      index++;
+      continue;
+    }
+    if (field === secondField) {
+      if (text[index] === '.') {
+        index++;
+        // '2020-02-29 10:11:12.' is a whole value.
+        lastFieldEnd = index;
+        fieldLength = maxFsp;
+      } else if (isDigit(text[index])) {
+        field++;
+        break;
+      }
+      continue;
+    }
+    while (isPunctuation(text[index]) || isSpace(text[index])) {
+      if (isSpace(text[index])) {
+        // Spaces may follow only the day and the fraction.
+        if (field !== dayField && field !== fractionField) return noDatetime;
+        foundSpace = true;
+      }
+      index++;
+      foundDelimiter = true;
+    }
+    // After the fraction would come AM/PM, which this format has not.
+    if (field === fractionField) field++;
+    lastFieldEnd = index;
+  }
+  if (foundDelimiter && !foundSpace && datetimeOnly) return noDatetime;
+  const fieldCount = field;
+  if (!internal) yearLength = lengths[0]!;
+  const fractionDigits = lengths[fractionField]!;
+  const fields: DatetimeFields = {
+    year: values[0]!,
+    month: values[1]!,
+    day: values[2]!,
+    hour: values[3]!,
+    minute: values[4]!,
+    second: values[5]!,
+    microsecond: fractionDigits < maxFsp ? values[fractionField]! * 10 ** (maxFsp - fractionDigits) : values[fractionField]!,
+  };
+  // Only a year of exactly two digits is a two-digit year ('1-1-1' is 0001-01-01).
+  if (yearLength === 2 && notZero) fields.year = twoDigitYear(fields.year);
+  if (fieldCount < 3 || !validFields(fields)) return wrongDatetime;
+  let rest = lastFieldEnd;
+  // A seventh fraction digit rounds the sixth.
+  if (fractionDigits === maxFsp && isDigit(text[rest])) {
+    const fraction = readFraction(text, rest, maxFsp, fields.microsecond);
+    fields.microsecond = fraction.microsecond;
+    rest = fraction.end;
+  }
+  while (isSpace(text[rest])) rest++;
+  return { kind: 'fields', fields, truncated: rest !== text.length };
+}
+
+/**
+ * Reads `text` as MySQL's str_to_datetime does (see `scanDatetime`). Returns undefined for
  * text that is no date ('abc', '', '2020-02-30').
  */
 export function parseDatetimeText(text: string, type: TimeType, fsp: number): DatetimeText | undefined {
-  let index = 0;
-  while (isSpace(text[index])) index++;
-  const digitsStart = index;
-  while (isDigit(text[index])) index++;
-  const leadingDigits = index - digitsStart;
-  if (leadingDigits === 0) return undefined;
-  const fields: DatetimeFields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, microsecond: 0 };
-  // Digits only, with an optional fraction: '20200229', '20200229101112.5' ('2020.02.29' is delimited).
-  const numeric = /^\d+(?:\.\d*)?[ \t\n\r\v\f]*$/.test(text.slice(digitsStart));
-  let fieldsRead = 0;
-  if (numeric) {
-    // Digits only: fixed-width fields, the year four digits for 4, 8 and 14+ digits.
-    const digits = text.slice(digitsStart, index);
-    const yearLength = leadingDigits === 4 || leadingDigits === 8 || leadingDigits >= 14 ? 4 : 2;
-    const widths = [yearLength, 2, 2, 2, 2, 2];
-    let offset = 0;
-    const values: number[] = [];
-    for (const width of widths) {
-      if (offset >= digits.length) break;
-      values.push(Number(digits.slice(offset, offset + width)));
-      offset += width;
-    }
-    if (offset < digits.length || values.length < 3) return undefined;
-    [fields.year, fields.month, fields.day, fields.hour = 0, fields.minute = 0, fields.second = 0] = values as [number, number, number, ...number[]];
-    if (yearLength === 2) fields.year = twoDigitYear(fields.year);
-    fieldsRead = values.length;
-  } else {
-    if (leadingDigits > 4) return undefined;
-    const yearText = text.slice(digitsStart, index);
-    fields.year = Number(yearText);
-    fieldsRead = 1;
-    const order = ['month', 'day', 'hour', 'minute', 'second'] as const;
-    for (const name of order) {
-      const separatorStart = index;
-      if (name === 'hour') {
-        // Between the date and the time: spaces, or one 'T'.
-        if (text[index] === 'T') index++;
-        else while (isSpace(text[index]) || isPunctuation(text[index])) index++;
-      } else if (isPunctuation(text[index])) {
-        index++;
-      }
-      if (index === separatorStart || !isDigit(text[index])) {
-        index = separatorStart;
-        break;
-      }
-      const fieldStart = index;
-      while (isDigit(text[index]) && index - fieldStart < 2) index++;
-      fields[name] = Number(text.slice(fieldStart, index));
-      fieldsRead++;
-    }
-    if (fieldsRead < 3) return undefined;
-    const allZero = fields.year === 0 && fields.month === 0 && fields.day === 0;
-    // Only a year of exactly two digits is a two-digit year ('1-1-1' is 0001-01-01).
-    if (yearText.length === 2 && !allZero) fields.year = twoDigitYear(fields.year);
-  }
-  if (fieldsRead >= 6 && text[index] === '.') {
-    index++;
-    const fractionStart = index;
-    while (isDigit(text[index])) index++;
-    fields.microsecond = fractionMicroseconds(text.slice(fractionStart, index));
-  }
-  let rest = index;
-  while (isSpace(text[rest])) rest++;
-  const value = datetimeFromFields(fields, type, fsp);
-  if (value === undefined) return undefined;
-  return { value, truncated: rest !== text.length };
+  const scanned = scanDatetime(text, false);
+  if (scanned.kind !== 'fields') return undefined;
+  const value = datetimeFromFields(scanned.fields, type, fsp);
+  return value === undefined ? undefined : { value, truncated: scanned.truncated };
 }
 
 export interface DurationText {
@@ -155,11 +234,14 @@ export interface DurationText {
 }
 
 const maxDurationSeconds = 838 * 3600 + 59 * 60 + 59;
+/** str_to_time's limit on each part (UINT_MAX): a larger one makes the text no time. */
+const maxDurationPart = 4294967295;
+/** From this many characters on, str_to_time first tries the text as a full datetime. */
+const datetimeTextMinLength = 12;
 
 /** A TIME from a sign, whole seconds and microseconds, clamped to ±838:59:59 and rounded to `fsp`. */
 export function durationFromParts(negative: boolean, seconds: number, microsecond: number, fsp: number): { value: Duration; clamped: boolean } {
-  const unit = 10 ** (maxFsp - fsp);
-  let rounded = Math.floor((microsecond + unit / 2) / unit) * unit;
+  let rounded = roundedMicroseconds(microsecond, fsp);
   let whole = seconds;
   if (rounded >= microsecondsPerSecond) {
     rounded -= microsecondsPerSecond;
@@ -175,85 +257,82 @@ export function durationFromParts(negative: boolean, seconds: number, microsecon
 }
 
 /**
- * Reads `text` as MySQL's str_to_time does: '[-][D ]HH:MM[:SS][.f]', digits read from the
- * right ('101112' is 10:11:12, '12' is 00:00:12), or a full datetime whose time of day is
- * taken. Minutes or seconds past 59 make it no time (undefined).
+ * Reads `text` as MySQL 8's str_to_time does: '[-][D ]HH:MM[:SS][.f]', digits read from
+ * the right ('101112' is 10:11:12, '12' is 00:00:12), or (12 characters or more) a full
+ * datetime whose time of day is taken. Returns undefined for text that is no time: a
+ * datetime with wrong values ('2020-02-30 10:11:12'), minutes or seconds past 59, a part
+ * past 4294967295, an exponent ('1e3'), or nothing read at all.
  */
 export function parseDurationText(text: string, fsp: number): DurationText | undefined {
   let index = 0;
   while (isSpace(text[index])) index++;
-  // A full datetime gives its time of day ('2020-02-29 10:11:12').
-  const rest = text.slice(index);
-  if (/^\d{2,4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]/.test(rest) || /^\d{12,}(\.\d*)?\s*$/.test(rest)) {
-    const datetime = parseDatetimeText(rest, 'datetime', fsp);
-    if (datetime !== undefined) {
-      const time = datetime.value;
-      const { value } = durationFromParts(false, time.hour * 3600 + time.minute * 60 + time.second, time.microsecond, fsp);
-      return { value, truncated: datetime.truncated, clamped: false };
-    }
-  }
   let negative = false;
   if (text[index] === '-') {
     negative = true;
     index++;
   }
-  const firstStart = index;
-  while (isDigit(text[index])) index++;
-  if (index === firstStart) return undefined;
-  const first = Number(text.slice(firstStart, index));
-  let days = 0;
-  let hours: number;
-  let minutes = 0;
-  let seconds = 0;
-  if (text[index] === ' ' && isDigit(text[index + 1])) {
-    // 'D HH[:MM[:SS]]'.
-    days = first;
-    index++;
-    const hourStart = index;
-    while (isDigit(text[index])) index++;
-    hours = Number(text.slice(hourStart, index));
-    [minutes, seconds, index] = readMinutesSeconds(text, index);
-  } else if (text[index] === ':') {
-    hours = first;
-    [minutes, seconds, index] = readMinutesSeconds(text, index);
+  if (index === text.length) return undefined;
+  const start = index;
+  if (text.length - start >= datetimeTextMinLength) {
+    const datetime = scanDatetime(text.slice(start), true);
+    if (datetime.kind === 'error') return undefined;
+    if (datetime.kind === 'fields') {
+      const { hour, minute, second, microsecond } = datetime.fields;
+      const { value } = durationFromParts(false, hour * 3600 + minute * 60 + second, microsecond, fsp);
+      return { value, truncated: datetime.truncated, clamped: false };
+    }
+  }
+  const first = readNumber(text, index);
+  if (first.value > maxDurationPart) return undefined;
+  index = first.end;
+  const daysEnd = index;
+  while (isSpace(text[index])) index++;
+  // parts: days, hours, minutes, seconds.
+  const parts = [0, 0, 0, 0];
+  if (text.length - index > 1 && index !== daysEnd && isDigit(text[index])) {
+    parts[0] = first.value;
+    index = readColonParts(text, index, parts, 1);
+  } else if (text.length - index > 1 && text[index] === ':' && isDigit(text[index + 1])) {
+    parts[1] = first.value;
+    index = readColonParts(text, index + 1, parts, 2);
   } else {
-    // Digits without colons read from the right: SS, MMSS, HHMMSS, HHH...MMSS.
-    seconds = first % 100;
-    minutes = Math.floor(first / 100) % 100;
-    hours = Math.floor(first / 10000);
+    // One number: [H...]HMMSS, read from the right.
+    parts[1] = Math.floor(first.value / 10000);
+    parts[2] = Math.floor(first.value / 100) % 100;
+    parts[3] = first.value % 100;
   }
   let microsecond = 0;
-  if (text[index] === '.') {
+  if (text[index] === '.' && isDigit(text[index + 1])) {
+    ({ microsecond, end: index } = readFraction(text, index + 1));
+  } else if (text[index] === '.' && index === text.length - 1) {
     index++;
-    const fractionStart = index;
-    while (isDigit(text[index])) index++;
-    microsecond = fractionMicroseconds(text.slice(fractionStart, index));
   }
+  // An exponent, as %g prints a number, is no time.
+  const afterExponent = text[index + 1] === '-' || text[index + 1] === '+' ? text[index + 2] : text[index + 1];
+  if ((text[index] === 'e' || text[index] === 'E') && isDigit(afterExponent)) return undefined;
+  if (parts.some((part) => part > maxDurationPart)) return undefined;
+  const [days = 0, hours = 0, minutes = 0, seconds = 0] = parts;
   if (minutes > 59 || seconds > 59) return undefined;
   let end = index;
   while (isSpace(text[end])) end++;
+  // Nothing read at all ('abc', '+1'): no time.
+  if (end !== text.length && index === start) return undefined;
   const totalSeconds = Math.min((days * 24 + hours) * 3600 + minutes * 60 + seconds, maxDurationSeconds + 1);
   const { value, clamped } = durationFromParts(negative, totalSeconds, microsecond, fsp);
   return { value, truncated: end !== text.length, clamped };
 }
 
-function readMinutesSeconds(text: string, start: number): [number, number, number] {
+/** Reads `[part][:part]...` into parts[from..3], each part's digits up to a ':' followed by a digit; returns the end. */
+function readColonParts(text: string, start: number, parts: number[], from: number): number {
   let index = start;
-  let minutes = 0;
-  let seconds = 0;
-  if (text[index] === ':' && isDigit(text[index + 1])) {
+  for (let part = from; part < parts.length; part++) {
+    const read = readNumber(text, index);
+    parts[part] = read.value;
+    index = read.end;
+    if (part === parts.length - 1 || text[index] !== ':' || !isDigit(text[index + 1])) break;
     index++;
-    const minuteStart = index;
-    while (isDigit(text[index])) index++;
-    minutes = Number(text.slice(minuteStart, index));
-    if (text[index] === ':' && isDigit(text[index + 1])) {
-      index++;
-      const secondStart = index;
-      while (isDigit(text[index])) index++;
-      seconds = Number(text.slice(secondStart, index));
-    }
   }
-  return [minutes, seconds, index];
+  return index;
 }
 
 /**

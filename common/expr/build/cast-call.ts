@@ -1,4 +1,4 @@
-import { FieldFlag, type FieldType, FieldTypeCode, newFieldType, temporalDisplayLength } from '../../types/field-type.js';
+import { FieldFlag, type FieldType, FieldTypeCode, hasFlag, newFieldType, temporalDisplayLength } from '../../types/field-type.js';
 import { ExprError } from '../context.js';
 import { evalTypeOf } from '../eval-type.js';
 import { call, constant, type Expr } from '../expr.js';
@@ -31,6 +31,8 @@ export const CastBuildErrorCode = {
 } as const;
 
 const maxCastIntegerDigits = 21;
+/** Digits of the largest BIGINT UNSIGNED. */
+const maxUnsignedDigits = 20;
 
 /**
  * How MySQL names an expression in a message about it (`'1'`, `'2020-01-01'`): a
@@ -62,10 +64,17 @@ function stringTargetType(expr: Expr, target: CastTarget, binary: boolean): Fiel
 export function castTargetType(expr: Expr, target: CastTarget): FieldType {
   const source = expr.type;
   switch (target.kind) {
-    case 'signed':
-    case 'unsigned': {
+    case 'signed': {
       const length = source.length > 0 ? Math.min(source.length, maxCastIntegerDigits) : maxCastIntegerDigits;
-      return newFieldType(FieldTypeCode.LongLong, { length, flags: target.kind === 'unsigned' ? FieldFlag.Unsigned : 0 });
+      return newFieldType(FieldTypeCode.LongLong, { length });
+    }
+    case 'unsigned': {
+      // A value that may be negative becomes up to 20 digits (-1 is 18446744073709551615),
+      // as MariaDB types it; the source's length would make a DECIMAL built from this
+      // type (IFNULL(CAST(-1 AS UNSIGNED), -1)) clamp it.
+      const neverNegative = hasFlag(source.flags, FieldFlag.Unsigned) || (expr.kind === 'constant' && typeof expr.value === 'bigint' && expr.value >= 0n);
+      const length = neverNegative && source.length > 0 ? Math.min(source.length, maxUnsignedDigits) : maxUnsignedDigits;
+      return newFieldType(FieldTypeCode.LongLong, { length, flags: FieldFlag.Unsigned });
     }
     case 'decimal': {
       // DECIMAL is DECIMAL(10,0); DECIMAL(0) takes the default precision too, as MariaDB does.

@@ -2,6 +2,7 @@ import { ScalarFuncSig as Sig } from '../../../proto/gen/dagpb.js';
 import { type FieldType, FieldTypeCode, newFieldType } from '../../types/field-type.js';
 import { type EvalType, evalTypeOf, signatureSuffix } from '../eval-type.js';
 import { call, constant, type Expr } from '../expr.js';
+import { decimalHolding } from './types.js';
 
 /** The CAST signature from one evaluation type to another (`CastStringAsInt`, ...). */
 export function castSignature(from: EvalType, to: EvalType): Sig {
@@ -53,7 +54,7 @@ export function defaultTypeOf(evalType: EvalType, from?: FieldType): FieldType {
     case 'real':
       return newFieldType(FieldTypeCode.Double);
     case 'decimal': {
-      if (from !== undefined && evalTypeOf(from) === 'int') return newFieldType(FieldTypeCode.NewDecimal, { length: Math.max(from.length, 1), decimals: 0 });
+      if (from !== undefined && evalTypeOf(from) === 'int') return decimalHolding(from);
       return newFieldType(FieldTypeCode.NewDecimal, { length: 65, decimals: 30 });
     }
     case 'bytes':

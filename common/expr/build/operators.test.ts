@@ -126,4 +126,25 @@ describe('function rules: operators', () => {
     assert.throws(() => buildFunction('ifnull', [int(1n)]), (error: unknown) => error instanceof ExprError && error.code === 1582);
     assert.throws(() => buildFunction('like', [str('a'), str('b'), str('xy')]), (error: unknown) => error instanceof ExprError && error.code === 1210);
   });
+
+  test("an integer's display width does not bound its values when it meets a DECIMAL", () => {
+    // A TINYINT(1) holds 100: comparing, adding and choosing among DECIMALs must not clamp it to 9.
+    const builder = new IntColumnBuilder();
+    builder.push(100n);
+    const input = [builder.finish()];
+    const tinyint1 = columnRef(0, newFieldType(FieldTypeCode.Tiny, { length: 1 }));
+    const rowValue = (expr: Expr) => {
+      const context = new EvalContext();
+      const value = valueReader(evaluate(context, expr, input, 1), expr.type)(0);
+      assert.deepEqual(context.warnings, []);
+      return String(value);
+    };
+    assert.equal(rowValue(buildFunction('<', [tinyint1, dec('10.5', 3, 1)])), '0');
+    const sum = buildFunction('+', [tinyint1, dec('10.5', 3, 1)]);
+    assert.equal(rowValue(sum), '110.5');
+    // The result's precision still follows MySQL's inference from the display width.
+    assert.deepEqual([sum.type.length, sum.type.decimals], [4, 1]);
+    assert.equal(rowValue(buildFunction('coalesce', [tinyint1, dec('10.5', 3, 1)])), '100.0');
+    assert.equal(rowValue(buildFunction('case', [int(1n), tinyint1, dec('10.5', 3, 1)])), '100.0');
+  });
 });

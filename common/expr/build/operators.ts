@@ -1,12 +1,14 @@
 import { ScalarFuncSig as Sig } from '../../../proto/gen/dagpb.js';
+import { int64Min } from '../../codec/number.js';
 import { decimalDivPrecisionIncrement } from '../../types/decimal.js';
 import { FieldFlag, type FieldType, FieldTypeCode, newFieldType } from '../../types/field-type.js';
+import { Duration, MysqlTime } from '../../types/time.js';
 import { ExprError } from '../context.js';
 import { type EvalType, evalTypeOf, resultTypes, signatureSuffix } from '../eval-type.js';
 import { call, constant, type Expr } from '../expr.js';
 import { castAs, castToEvalType, defaultTypeOf, numericOperand } from './cast.js';
 import { buildFunction as build, BuildErrorCode, defineFunction } from './registry.js';
-import { decimalPrecisionOf, decimalScaleOf, decimalType, isNullType, isUnsignedField, stringCollationOf, typesOf, unionType } from './types.js';
+import { decimalHolding, decimalPrecisionOf, decimalScaleOf, decimalType, isNullType, isUnsignedField, stringCollationOf, typesOf, unionType } from './types.js';
 
 /**
  * Rules for MySQL's operators and control functions: comparisons, arithmetic, logic,
@@ -79,8 +81,25 @@ function widerComparison(a: EvalType, b: EvalType): EvalType {
 function castForComparison(arg: Expr, type: EvalType): Expr {
   if (isNullType(arg.type)) return constant(null, defaultTypeOf(type));
   if (evalTypeOf(arg.type) === type) return arg;
-  if (type === 'decimal') return castAs(arg, decimalType(decimalPrecisionOf(arg.type), decimalScaleOf(arg.type)));
+  if (type === 'decimal') return castAs(arg, decimalHolding(arg.type));
+  if ((type === 'time' || type === 'duration') && evalTypeOf(arg.type) === 'bytes') return temporalFromTextForComparison(arg, type);
   return castToEvalType(arg, type);
+}
+
+/**
+ * A string compared with a DATE, DATETIME or TIME. Text that is no such value compares
+ * as the zero value, with CAST's warning, not as NULL (MySQL's get_datetime_value: "we
+ * don't want to throw NULL on invalid date"), so DATE '2020-01-01' = 'abc' is 0; a NULL
+ * string stays NULL. IFNULL(CAST(s), IF(s IS NULL, NULL, zero)) says so with the
+ * signatures there are; the string is read again only on the rows whose cast gave NULL.
+ */
+function temporalFromTextForComparison(text: Expr, type: 'time' | 'duration'): Expr {
+  const converted = castToEvalType(text, type);
+  const fsp = Math.max(converted.type.decimals, 0);
+  const zero = constant(type === 'time' ? MysqlTime.zero('datetime', fsp) : Duration.fromNanoseconds(0n, fsp), converted.type);
+  const isNull = call(sigOf('', 'bytes', 'IsNull'), [text], resultTypes.boolean());
+  const zeroUnlessNull = call(sigOf('If', type), [isNull, constant(null, converted.type), zero], converted.type);
+  return call(sigOf('IfNull', type), [converted, zeroUnlessNull], converted.type);
 }
 
 const comparisons: ReadonlyArray<readonly [string, string, readonly string[]]> = [
@@ -178,12 +197,21 @@ for (const [name, suffix] of [['is true', 'IsTrue'], ['is false', 'IsFalse']] as
 
 // ---- Arithmetic ------------------------------------------------------------------------
 
-/** Both operands as numbers, and the type they compute in. */
-function numericOperands(rawArgs: readonly Expr[]): { left: Expr; right: Expr; type: EvalType; args: Expr[] } {
+/**
+ * Both operands as numbers, the type they compute in, and the types a DECIMAL result's
+ * precision and scale are inferred from: the operands' own (MySQL's display widths), not
+ * the DECIMALs they were converted to, which hold every value.
+ */
+function numericOperands(rawArgs: readonly Expr[]): { left: Expr; right: Expr; type: EvalType; args: Expr[]; inferred: [FieldType, FieldType] } {
   const left = numericOperand(rawArgs[0]!);
   const right = numericOperand(rawArgs[1]!);
   const type = arithmeticType(left.type, right.type);
-  return { left, right, type, args: [asType(left, type), asType(right, type)] };
+  const args = [asType(left, type), asType(right, type)];
+  return { left, right, type, args, inferred: [inferenceType(left, args[0]!), inferenceType(right, args[1]!)] };
+}
+
+function inferenceType(operand: Expr, converted: Expr): FieldType {
+  return isNullType(operand.type) ? converted.type : operand.type;
 }
 
 function arithmeticType(left: FieldType, right: FieldType): EvalType {
@@ -195,7 +223,7 @@ function arithmeticType(left: FieldType, right: FieldType): EvalType {
 
 function asDecimal(expr: Expr): Expr {
   if (isNullType(expr.type) || evalTypeOf(expr.type) === 'decimal') return expr;
-  return castAs(expr, decimalType(decimalPrecisionOf(expr.type), decimalScaleOf(expr.type)));
+  return castAs(expr, decimalHolding(expr.type));
 }
 
 function asType(expr: Expr, type: EvalType): Expr {
@@ -212,14 +240,14 @@ function additiveRule(operator: ArithmeticOperator, prefix: 'Plus' | 'Minus' | '
     minArgs: 2,
     maxArgs: 2,
     build: (rawArgs) => {
-      const { type, args } = numericOperands(rawArgs);
+      const { type, args, inferred } = numericOperands(rawArgs);
       if (type === 'real') return call(sigOf(prefix, 'real'), args, newFieldType(FieldTypeCode.Double));
       if (type === 'int') {
         // MySQL: unsigned when either operand is unsigned (then a negative result is an error).
         const unsigned = isUnsignedField(args[0]!.type) || isUnsignedField(args[1]!.type);
         return call(unsigned ? sigOf(prefix, 'int', 'Unsigned') : sigOf(prefix, 'int'), args, newFieldType(FieldTypeCode.LongLong, unsigned ? { flags: FieldFlag.Unsigned } : {}));
       }
-      const [p1, s1, p2, s2] = [decimalPrecisionOf(args[0]!.type), decimalScaleOf(args[0]!.type), decimalPrecisionOf(args[1]!.type), decimalScaleOf(args[1]!.type)];
+      const [p1, s1, p2, s2] = [decimalPrecisionOf(inferred[0]), decimalScaleOf(inferred[0]), decimalPrecisionOf(inferred[1]), decimalScaleOf(inferred[1])];
       const result =
         operator === '*' ? decimalType(p1 + p2, s1 + s2) : decimalType(Math.max(p1 - s1, p2 - s2) + 1 + Math.max(s1, s2), Math.max(s1, s2));
       return call(sigOf(prefix, 'decimal'), args, result);
@@ -242,8 +270,9 @@ defineFunction({
       return call(Sig.DivideReal, [asType(left, 'real'), asType(right, 'real')], newFieldType(FieldTypeCode.Double));
     }
     const args = [asDecimal(left), asDecimal(right)];
-    const scale = decimalScaleOf(args[0]!.type) + decimalDivPrecisionIncrement;
-    return call(Sig.DivideDecimal, args, decimalType(decimalPrecisionOf(args[0]!.type) - decimalScaleOf(args[0]!.type) + decimalScaleOf(args[1]!.type) + scale, scale));
+    const [dividend, divisor] = [inferenceType(left, args[0]!), inferenceType(right, args[1]!)];
+    const scale = decimalScaleOf(dividend) + decimalDivPrecisionIncrement;
+    return call(Sig.DivideDecimal, args, decimalType(decimalPrecisionOf(dividend) - decimalScaleOf(dividend) + decimalScaleOf(divisor) + scale, scale));
   },
 });
 
@@ -268,12 +297,12 @@ defineFunction(
     minArgs: 2,
     maxArgs: 2,
     build: (rawArgs) => {
-      const { type, args } = numericOperands(rawArgs);
+      const { type, args, inferred } = numericOperands(rawArgs);
       if (type === 'real') return call(Sig.ModReal, args, newFieldType(FieldTypeCode.Double));
       // The remainder has the dividend's sign: unsigned only when the dividend is.
       if (type === 'int') return call(Sig.ModInt, args, newFieldType(FieldTypeCode.LongLong, isUnsignedField(args[0]!.type) ? { flags: FieldFlag.Unsigned } : {}));
-      const scale = Math.max(decimalScaleOf(args[0]!.type), decimalScaleOf(args[1]!.type));
-      return call(Sig.ModDecimal, args, decimalType(Math.max(decimalPrecisionOf(args[0]!.type), decimalPrecisionOf(args[1]!.type)), scale));
+      const scale = Math.max(decimalScaleOf(inferred[0]), decimalScaleOf(inferred[1]));
+      return call(Sig.ModDecimal, args, decimalType(Math.max(decimalPrecisionOf(inferred[0]), decimalPrecisionOf(inferred[1])), scale));
     },
   },
   ['mod'],
@@ -287,8 +316,10 @@ defineFunction({
     const value = numericOperand(raw!);
     if (isNullType(value.type)) return value;
     const type = evalTypeOf(value.type);
-    if (type === 'int' && isUnsignedField(value.type)) {
-      // -(unsigned) can pass BIGINT's range; MySQL computes it as a DECIMAL.
+    // -(unsigned) can pass BIGINT's range, and so can a constant -9223372036854775808
+    // (-(-9223372036854775808) is 9223372036854775808): MySQL computes them as a DECIMAL.
+    const passesBigint = isUnsignedField(value.type) || (value.kind === 'constant' && value.value === int64Min);
+    if (type === 'int' && passesBigint) {
       const decimal = asDecimal(value);
       return call(Sig.UnaryMinusDecimal, [decimal], decimal.type);
     }
@@ -362,7 +393,18 @@ function branchesAs(values: readonly Expr[]): { type: FieldType; values: Expr[] 
     const bigint = resultTypes.bigint();
     return { type: bigint, values: values.map(() => constant(null, bigint)) };
   }
-  return { type, values: values.map((value) => (isNullType(value.type) ? constant(null, type) : castAs(value, type))) };
+  return { type, values: values.map((value) => (isNullType(value.type) ? constant(null, type) : castAs(value, branchType(value.type, type)))) };
+}
+
+/**
+ * The type a branch converts to: the union's, but for an integer into a DECIMAL union one
+ * that holds all its values at the union's scale (the union's precision follows MySQL's
+ * display widths, which a TINYINT(1) holding 100 passes).
+ */
+function branchType(branch: FieldType, union: FieldType): FieldType {
+  if (evalTypeOf(union) !== 'decimal' || evalTypeOf(branch) !== 'int') return union;
+  const scale = decimalScaleOf(union);
+  return decimalType(decimalHolding(branch).length + scale, scale);
 }
 
 defineFunction({

@@ -17,12 +17,50 @@ export function isUnsignedField(type: FieldType): boolean {
   return hasFlag(type.flags, FieldFlag.Unsigned);
 }
 
-/** DECIMAL precision of a numeric type: an integer's digits, a decimal's precision. */
+/**
+ * DECIMAL precision of a numeric type as MySQL infers result types from it: an integer's
+ * length, a decimal's precision. An integer's length is a display width, which its values
+ * may pass: convert with `decimalHolding`, not with this.
+ */
 export function decimalPrecisionOf(type: FieldType): number {
   const evalType = evalTypeOf(type);
   if (evalType === 'decimal') return type.length > 0 ? type.length : decimalMaxPrecision;
-  if (evalType === 'int') return type.length > 0 ? Math.min(type.length, 20) : 20;
+  if (evalType === 'int') return type.length > 0 ? Math.min(type.length, maxIntegerDigits) : maxIntegerDigits;
   return decimalMaxPrecision;
+}
+
+/**
+ * The digits every value of an integer type fits in. Not its length: that is a display
+ * width (a TINYINT(1) holds 100, a CAST(x AS SIGNED) of a VARCHAR(3) holds 12345), and a
+ * cast to a DECIMAL of that precision would clamp such values.
+ */
+function integerDigitsOf(type: FieldType): number {
+  switch (type.code) {
+    case FieldTypeCode.Tiny:
+      return 3;
+    case FieldTypeCode.Short:
+      return 5;
+    case FieldTypeCode.Int24:
+      return 8;
+    case FieldTypeCode.Long:
+      return 10;
+    case FieldTypeCode.Year:
+      return 4;
+    default:
+      return maxIntegerDigits;
+  }
+}
+
+/** Digits of the largest BIGINT UNSIGNED. */
+const maxIntegerDigits = 20;
+
+/**
+ * The DECIMAL an implicit conversion of a value of `type` goes to: one that holds every
+ * value of the type (an integer's full range, whatever its display width), with its scale.
+ */
+export function decimalHolding(type: FieldType): FieldType {
+  const precision = evalTypeOf(type) === 'int' ? Math.max(decimalPrecisionOf(type), integerDigitsOf(type)) : decimalPrecisionOf(type);
+  return decimalType(precision, decimalScaleOf(type));
 }
 
 /** Scale of a numeric type: 0 for integers, the decimals of a DECIMAL. */
@@ -70,15 +108,21 @@ export function unionType(types: readonly FieldType[]): FieldType {
   if (known.length === 0) return newFieldType(FieldTypeCode.Null);
   const evalTypes = new Set(known.map((type) => evalTypeOf(type)));
   const only = (type: EvalType) => evalTypes.size === 1 && evalTypes.has(type);
-  if (only('int')) {
-    const unsigned = known.every(isUnsignedField);
-    return newFieldType(FieldTypeCode.LongLong, { length: Math.max(...known.map((type) => type.length)), ...(unsigned ? { flags: FieldFlag.Unsigned } : {}) });
+  const unsignedCount = known.filter(isUnsignedField).length;
+  // Signed and unsigned integers together need a DECIMAL: no BIGINT holds both
+  // 18446744073709551615 and -1 (MySQL and MariaDB both widen so).
+  if (only('int') && (unsignedCount === 0 || unsignedCount === known.length)) {
+    return newFieldType(FieldTypeCode.LongLong, { length: Math.max(...known.map((type) => type.length)), ...(unsignedCount > 0 ? { flags: FieldFlag.Unsigned } : {}) });
   }
   if (only('time')) {
     const allDates = known.every((type) => type.code === FieldTypeCode.Date || type.code === FieldTypeCode.NewDate);
     const fsp = Math.max(0, ...known.map((type) => type.decimals));
     if (allDates) return newFieldType(FieldTypeCode.Date);
     return newFieldType(known.every((type) => type.code === FieldTypeCode.Timestamp) ? FieldTypeCode.Timestamp : FieldTypeCode.Datetime, { decimals: fsp });
+  }
+  // A DATE or DATETIME with a TIME is a DATETIME (the TIME on the current date).
+  if (evalTypes.size === 2 && evalTypes.has('time') && evalTypes.has('duration')) {
+    return newFieldType(FieldTypeCode.Datetime, { decimals: Math.max(0, ...known.map((type) => type.decimals)) });
   }
   if (only('duration')) return newFieldType(FieldTypeCode.Duration, { decimals: Math.max(0, ...known.map((type) => type.decimals)) });
   if (only('json')) return newFieldType(FieldTypeCode.JSON);

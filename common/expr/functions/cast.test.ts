@@ -133,6 +133,11 @@ describe('CAST (answers observed on MariaDB 10.11 unless marked MySQL 8)', () =>
   test('TIME to DATETIME takes the current date, so it is not pushable', () => {
     const expr = buildExplicitCast(time('10:11:12', 0), { kind: 'datetime' });
     assert.match(run(expr).text ?? '', /^\d{4}-\d{2}-\d{2} 10:11:12$/);
+    // The statement's time, when the context carries it, decides the date.
+    const context = new EvalContext({ statementTime: MysqlTime.parse('2020-02-29 23:00:00', 'datetime', 0) });
+    assert.equal(formatValue(valueReader(evaluate(context, expr, [], 1), expr.type)(0), expr.type), '2020-02-29 10:11:12');
+    const negative = buildExplicitCast(time('-01:00:00', 0), { kind: 'datetime' });
+    assert.equal(formatValue(valueReader(evaluate(context, negative, [], 1), negative.type)(0), negative.type), '2020-02-28 23:00:00');
     assert.throws(() => new CompiledExpr(expr, { pushedDown: true }), /cannot be pushed down/);
   });
 
@@ -143,12 +148,38 @@ describe('CAST (answers observed on MariaDB 10.11 unless marked MySQL 8)', () =>
     assert.equal(cast(datetime('2020-02-29 10:11:12', 0), { kind: 'json' }).text, '"2020-02-29 10:11:12.000000"');
     assert.equal(cast(binary([0x41, 0x42]), { kind: 'json' }).text, '"base64:type15:QUI="');
     assert.throws(() => cast(text('abc'), { kind: 'json' }), (error: unknown) => error instanceof ExprError && error.code === 3141);
+    assert.throws(() => cast(text('['.repeat(101) + ']'.repeat(101)), { kind: 'json' }), (error: unknown) => error instanceof ExprError && error.code === 3157);
     const json = (source: string) => buildExplicitCast(text(source), { kind: 'json' });
-    assert.deepEqual(run(buildExplicitCast(json('"12abc"'), { kind: 'signed' })), { text: '12', warnings: [1292] });
+    // A JSON string converts as MySQL 8's Json_wrapper::coerce_*: 3156 for more than a number, 3155 out of range.
+    assert.deepEqual(run(buildExplicitCast(json('"12abc"'), { kind: 'signed' })), { text: '12', warnings: [3156] });
+    assert.deepEqual(run(buildExplicitCast(json('"99999999999999999999"'), { kind: 'signed' })), { text: '-1', warnings: [3155] });
+    assert.deepEqual(run(buildExplicitCast(json('"-5"'), { kind: 'unsigned' })), { text: '18446744073709551611', warnings: [] });
+    assert.deepEqual(run(buildExplicitCast(json('"1.5 "'), { kind: 'double' })), { text: '1.5', warnings: [3156] });
+    assert.deepEqual(run(buildExplicitCast(json('"1.5 "'), { kind: 'decimal', length: 3, scale: 1 })), { text: '1.5', warnings: [] });
+    assert.deepEqual(run(buildExplicitCast(json('"1e999"'), { kind: 'double' })), { text: '1.7976931348623157e308', warnings: [3155] });
     assert.equal(run(buildExplicitCast(json('12.5'), { kind: 'signed' })).text, '12');
+    // A JSON double past int64 takes its bound with 3155, whatever the target's sign (coerce_int).
+    assert.deepEqual(run(buildExplicitCast(json('1e19'), { kind: 'unsigned' })), { text: '9223372036854775807', warnings: [3155] });
+    assert.deepEqual(run(buildExplicitCast(json('-1.5'), { kind: 'unsigned' })), { text: '18446744073709551614', warnings: [] });
     assert.deepEqual(run(buildExplicitCast(json('[1]'), { kind: 'double' })), { text: '0', warnings: [3156] });
     assert.equal(run(buildExplicitCast(json('"2020-02-29"'), { kind: 'date' })).text, '2020-02-29');
     assert.equal(run(buildExplicitCast(json('[1, "a"]'), { kind: 'char' })).text, '[1, "a"]');
+  });
+
+  test('a NaN or infinite double (only a bad double upstream makes one) gives MySQL warnings, never a JavaScript error', () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const target of [{ kind: 'signed' }, { kind: 'unsigned' }, { kind: 'decimal', length: 4, scale: 1 }, { kind: 'date' }, { kind: 'datetime' }, { kind: 'time' }] as const) {
+        assert.doesNotThrow(() => cast(real(value), target), `${value} AS ${target.kind}`);
+      }
+    }
+    assert.deepEqual(cast(real(Number.NaN), { kind: 'signed' }), { text: '0', warnings: [1916] });
+    assert.deepEqual(cast(real(Number.NaN), { kind: 'decimal', length: 4, scale: 1 }), { text: '0.0', warnings: [1916] });
+    assert.deepEqual(cast(real(Number.NaN), { kind: 'datetime' }), { text: null, warnings: [1292] });
+    assert.deepEqual(cast(real(Number.NaN), { kind: 'time' }), { text: null, warnings: [1292] });
+    assert.deepEqual(cast(real(Number.NEGATIVE_INFINITY), { kind: 'decimal', length: 4, scale: 1 }), { text: '-999.9', warnings: [1916, 1264] });
+    assert.deepEqual(cast(real(Number.POSITIVE_INFINITY), { kind: 'date' }), { text: null, warnings: [1292] });
+    assert.deepEqual(cast(real(Number.POSITIVE_INFINITY), { kind: 'time' }), { text: '838:59:59', warnings: [1292] });
+    assert.throws(() => cast(real(Number.NaN), { kind: 'json' }), (error: unknown) => error instanceof ExprError && error.code === 3141);
   });
 
   test('NULL casts to NULL of the target type', () => {

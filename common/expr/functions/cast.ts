@@ -11,6 +11,7 @@
  * clamp with a warning).
  */
 import { ScalarFuncSig as Sig } from '../../../proto/gen/dagpb.js';
+import { int64Max, int64Min, uint64Max } from '../../codec/number.js';
 import { Decimal, DecimalError } from '../../types/decimal.js';
 import { type FieldType, FieldTypeCode, isBinaryString } from '../../types/field-type.js';
 import { formatJson, formatJsonDouble, JsonSyntaxError, type JsonValue, parseJson, quoteJsonString } from '../../types/json-text.js';
@@ -22,6 +23,7 @@ import { type EvalType, fspOf, isUnsignedType, timeTypeOf } from '../eval-type.j
 import type { ScalarValue } from '../expr.js';
 import { formatValue } from '../format-value.js';
 import { type CallInfo, defineScalar } from '../function.js';
+import { decodeCodePoint, replacementCharacter } from './utf8.js';
 
 /** MySQL codes CAST raises or warns with. */
 export const CastErrorCode = {
@@ -37,13 +39,14 @@ export const CastErrorCode = {
   overflow: 1916,
   /** ER_INVALID_JSON_TEXT_IN_PARAM. */
   invalidJsonText: 3141,
+  /** ER_NUMERIC_JSON_VALUE_OUT_OF_RANGE: a JSON number or numeric string past the target's range. */
+  jsonValueOutOfRange: 3155,
   /** ER_INVALID_JSON_VALUE_FOR_CAST. */
   invalidJsonValueForCast: 3156,
+  /** ER_JSON_DOCUMENT_TOO_DEEP: "The JSON document exceeds the maximum depth 100." */
+  jsonTooDeep: 3157,
 } as const;
 
-const int64Min = -(1n << 63n);
-const int64Max = (1n << 63n) - 1n;
-const uint64Max = (1n << 64n) - 1n;
 /** The largest FLOAT, FLT_MAX. */
 const floatMax = 3.4028234663852886e38;
 
@@ -69,8 +72,13 @@ function asTarget(value: bigint, call: CallInfo): bigint {
   return isUnsignedType(call.type) ? BigInt.asUintN(64, value) : BigInt.asIntN(64, value);
 }
 
+/** MySQL's note when CAST AS UNSIGNED reads a negative number as its 64-bit pattern. */
+function noteNegativeAsUnsigned(context: EvalContext): void {
+  context.warn(CastErrorCode.signReinterpreted, "Cast to unsigned converted negative integer to it's positive complement");
+}
+
 function intFromInt(context: EvalContext, value: bigint, call: CallInfo): bigint {
-  if (isUnsignedType(call.type) && value < 0n) context.warn(CastErrorCode.signReinterpreted, "Cast to unsigned converted negative integer to it's positive complement");
+  if (isUnsignedType(call.type) && value < 0n) noteNegativeAsUnsigned(context);
   return asTarget(value, call);
 }
 
@@ -84,11 +92,15 @@ export function intFromReal(context: EvalContext, value: number, unsigned: boole
     context.warn(CastErrorCode.overflow, `Got overflow when converting '${formatValue(value, doubleType)}' to ${unsigned ? 'UNSIGNED' : 'SIGNED'} BIGINT. Value truncated`);
     return limit;
   };
+  // A NaN has no integer value; it reaches here only from a bad double upstream.
+  if (Number.isNaN(rounded)) return overflow(0n);
   if (unsigned) {
     if (rounded < 0) return overflow(0n);
-    if (rounded >= 2 ** 64) return rounded > 2 ** 64 ? overflow(uint64Max) : uint64Max;
+    // 2^64 itself does not fit (MariaDB compares with (double) ULONGLONG_MAX, which is 2^64).
+    if (rounded >= 2 ** 64) return overflow(uint64Max);
     return BigInt(rounded);
   }
+  // 2^63 clamps without a warning: MariaDB compares with (double) LONGLONG_MAX, which is 2^63.
   if (rounded <= -(2 ** 63)) return rounded < -(2 ** 63) ? overflow(int64Min) : int64Min;
   if (rounded >= 2 ** 63) return rounded > 2 ** 63 ? overflow(int64Max) : int64Max;
   return BigInt(rounded);
@@ -121,7 +133,8 @@ export function intFromText(context: EvalContext, source: string, unsigned: bool
   const parsed = parseIntegerPrefix(source);
   if (parsed.truncated || parsed.overflow) warnTruncated(context, 'INTEGER', source);
   if (!parsed.overflow) {
-    if (unsigned && parsed.negative && parsed.value !== 0n) context.warn(CastErrorCode.signReinterpreted, "Cast to unsigned converted negative integer to it's positive complement");
+    // '-0' too: my_strtoll10 reports any '-' before digits.
+    if (unsigned && parsed.negative) noteNegativeAsUnsigned(context);
     if (!unsigned && parsed.value > int64Max) context.warn(CastErrorCode.signReinterpreted, "Cast to signed converted positive out-of-range integer to it's negative complement");
   }
   return unsigned ? BigInt.asUintN(64, parsed.value) : BigInt.asIntN(64, parsed.value);
@@ -134,13 +147,16 @@ function timeDigits(value: MysqlTime): bigint {
   return date * 1000000n + BigInt(value.hour * 10000 + value.minute * 100 + value.second);
 }
 
-/** A time rounded to whole seconds (MySQL 8 rounds; past 9999-12-31 it keeps the value). */
+/**
+ * A time rounded to whole seconds (MySQL 8's TIME_to_ulonglong_datetime_round). A carry
+ * past 9999-12-31 23:59:59 keeps the seconds as they are: `timeDigits` ignores the fraction.
+ */
 function roundedToSeconds(value: MysqlTime): MysqlTime {
-  if (value.type === 'date' || value.microsecond === 0) return value;
+  if (value.type === 'date' || value.microsecond < 500_000) return value;
   try {
     return value.roundToFsp(0);
   } catch (error) {
-    if (error instanceof TimeError) return value.withType(value.type, 0);
+    if (error instanceof TimeError) return value;
     throw error;
   }
 }
@@ -187,17 +203,19 @@ function clampedDecimal(context: EvalContext, negative: boolean, type: FieldType
 }
 
 function decimalFromReal(context: EvalContext, value: number, type: FieldType): Decimal {
-  try {
-    return fitDecimal(context, Decimal.fromNumber(value), type);
-  } catch (error) {
-    // More than 65 digits before the point: as large as the type allows.
-    if (error instanceof DecimalError && error.kind === 'overflow') {
-      const shown = formatValue(value, doubleType)!;
-      context.warn(CastErrorCode.overflow, `Got overflow when converting '${shown}' to DECIMAL. Value truncated`);
-      return clampedDecimal(context, value < 0, type, shown);
+  if (Number.isFinite(value)) {
+    try {
+      return fitDecimal(context, Decimal.fromNumber(value), type);
+    } catch (error) {
+      if (!(error instanceof DecimalError && error.kind === 'overflow')) throw error;
     }
-    throw error;
   }
+  // More than 65 digits before the point, or an infinity: as large as the type allows. A
+  // NaN (only a bad double upstream makes one) has no value to clamp and becomes zero.
+  const shown = formatValue(value, doubleType)!;
+  context.warn(CastErrorCode.overflow, `Got overflow when converting '${shown}' to DECIMAL. Value truncated`);
+  if (Number.isNaN(value)) return fitDecimal(context, Decimal.zero, type);
+  return clampedDecimal(context, value < 0, type, shown);
 }
 
 /** Text to DECIMAL as CAST reads it: the numeric prefix, warning 1292 for the rest, fitted to the type. */
@@ -260,44 +278,49 @@ function shownInvalidBytes(bytes: Uint8Array, offset: number): string {
 
 /**
  * Binary bytes as UTF-8 text: each byte that does not start a valid sequence becomes '?'
- * with warning 1300 (once per value), as MariaDB converts binary strings to utf8mb4.
+ * with warning 1300 (once per value), as MariaDB converts binary strings to utf8mb4. The
+ * warning shows the bytes of `source` (what `bytes` was cut from) at the first bad one.
  */
-function validUtf8(context: EvalContext, bytes: Uint8Array): Uint8Array {
-  const decoded = utf8.decode(bytes);
-  if (!decoded.includes('\uFFFD')) return bytes;
-  const out: number[] = [];
-  let warned = false;
-  for (let offset = 0; offset < bytes.length; ) {
+function validUtf8(context: EvalContext, bytes: Uint8Array, source: Uint8Array = bytes): Uint8Array {
+  let firstInvalid = 0;
+  while (firstInvalid < bytes.length) {
+    const length = validSequenceLength(bytes, firstInvalid);
+    if (length === 0) break;
+    firstInvalid += length;
+  }
+  if (firstInvalid === bytes.length) return bytes;
+  context.warn(CastErrorCode.invalidCharacterString, `Invalid utf8mb4 character string: '${shownInvalidBytes(source, firstInvalid)}'`);
+  // Each bad byte becomes one '?', so the result is never longer than the input.
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes.subarray(0, firstInvalid));
+  let written = firstInvalid;
+  for (let offset = firstInvalid; offset < bytes.length; ) {
     const length = validSequenceLength(bytes, offset);
     if (length === 0) {
-      if (!warned) context.warn(CastErrorCode.invalidCharacterString, `Invalid utf8mb4 character string: '${shownInvalidBytes(bytes, offset)}'`);
-      warned = true;
-      out.push(0x3f);
+      out[written++] = 0x3f;
       offset++;
     } else {
-      for (let index = 0; index < length; index++) out.push(bytes[offset + index]!);
+      out.set(bytes.subarray(offset, offset + length), written);
+      written += length;
       offset += length;
     }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, written);
 }
 
+/** The length of the valid UTF-8 sequence at `offset`; 0 when none starts there. */
 function validSequenceLength(bytes: Uint8Array, offset: number): number {
-  const first = bytes[offset]!;
-  if (first < 0x80) return 1;
-  const length = first >= 0xc2 && first < 0xe0 ? 2 : first >= 0xe0 && first < 0xf0 ? 3 : first >= 0xf0 && first < 0xf5 ? 4 : 0;
-  if (length === 0 || offset + length > bytes.length) return 0;
-  // The decoder agrees on the sequence when it yields no replacement character.
-  return utf8.decode(bytes.subarray(offset, offset + length)).includes('\uFFFD') ? 0 : length;
+  const decoded = decodeCodePoint(bytes, offset);
+  const length = decoded & 7;
+  // A bad byte decodes as a one-byte U+FFFD; a real U+FFFD takes three.
+  return decoded >> 3 === replacementCharacter && length === 1 ? 0 : length;
 }
 
-/** The first `characters` characters of binary bytes (a byte that starts no UTF-8 sequence counts as one), with warning 1292 when more were there. */
-function cutBinaryAtCharacters(context: EvalContext, bytes: Uint8Array, characters: number): Uint8Array {
+/** Where the first `characters` characters of binary bytes end (a byte that starts no UTF-8 sequence counts as one). */
+function binaryCharactersEnd(bytes: Uint8Array, characters: number): number {
   let offset = 0;
   for (let count = 0; count < characters && offset < bytes.length; count++) offset += Math.max(validSequenceLength(bytes, offset), 1);
-  if (offset >= bytes.length) return bytes;
-  warnTruncated(context, `CHAR(${characters})`, text(bytes));
-  return bytes.subarray(0, offset);
+  return Math.min(offset, bytes.length);
 }
 
 /**
@@ -308,24 +331,30 @@ function cutBinaryAtCharacters(context: EvalContext, bytes: Uint8Array, characte
 function finishString(context: EvalContext, bytes: Uint8Array, call: CallInfo, sourceBinary: boolean): Uint8Array {
   const binary = isBinaryString(call.type);
   const length = call.type.length;
-  // CHAR(n) of binary bytes cuts at n characters first, so bytes cut away are never
-  // checked as UTF-8 (CAST(x'00FF' AS CHAR(1)) warns only that it was cut).
-  const cut = !binary && sourceBinary && call.type.code === FieldTypeCode.String && length >= 0 ? cutBinaryAtCharacters(context, bytes, length) : bytes;
-  const value = !binary && sourceBinary ? validUtf8(context, cut) : cut;
-  if (call.type.code !== FieldTypeCode.String || length < 0) return value;
+  const fixedLength = call.type.code === FieldTypeCode.String && length >= 0;
+  if (!binary && sourceBinary) {
+    // CHAR(n) of binary bytes converts only its first n characters, so bytes cut away are
+    // never checked as UTF-8 (CAST(x'00FF' AS CHAR(1)) warns only that it was cut); the
+    // cut is reported after the conversion's warning, as MariaDB orders them.
+    const end = fixedLength ? binaryCharactersEnd(bytes, length) : bytes.length;
+    const value = validUtf8(context, bytes.subarray(0, end), bytes);
+    if (end < bytes.length) warnTruncated(context, `CHAR(${length})`, text(bytes));
+    return value;
+  }
+  if (!fixedLength) return bytes;
   if (binary) {
-    if (value.length > length) {
-      warnTruncated(context, `BINARY(${length})`, text(value));
-      return value.slice(0, length);
+    if (bytes.length > length) {
+      warnTruncated(context, `BINARY(${length})`, text(bytes));
+      return bytes.slice(0, length);
     }
-    if (value.length === length) return value;
+    if (bytes.length === length) return bytes;
     const padded = new Uint8Array(length);
-    padded.set(value);
+    padded.set(bytes);
     return padded;
   }
-  const decoded = text(value);
+  const decoded = text(bytes);
   const characters = [...decoded];
-  if (characters.length <= length) return value;
+  if (characters.length <= length) return bytes;
   warnTruncated(context, `CHAR(${length})`, decoded);
   return encoder.encode(characters.slice(0, length).join(''));
 }
@@ -369,26 +398,39 @@ function splitDecimal(value: Decimal): SplitNumber {
   return { integer, microsecond: Number(fraction.coefficient * 10n ** BigInt(6 - fraction.scale)) };
 }
 
-/** A double split like a decimal; past 2^53 it has no fraction (and may be past DECIMAL's 65 digits). */
-function splitReal(value: number): SplitNumber {
+/** An integer part past every date and time, for an infinite double. */
+const beyondTemporalRange = 10n ** 20n;
+
+/**
+ * A double split like a decimal; past 2^53 it has no fraction (and may be past DECIMAL's
+ * 65 digits). An infinity is a number past every date and time; a NaN (only a bad double
+ * upstream makes one) is no number at all (undefined).
+ */
+function splitReal(value: number): SplitNumber | undefined {
+  if (Number.isNaN(value)) return undefined;
+  if (!Number.isFinite(value)) return { integer: value < 0 ? -beyondTemporalRange : beyondTemporalRange, microsecond: 0 };
   if (Math.abs(value) >= 2 ** 53) return { integer: BigInt(Math.trunc(value)), microsecond: 0 };
   return splitDecimal(Decimal.fromNumber(value));
 }
 
-function timeFromNumber(context: EvalContext, value: SplitNumber, shown: string, call: CallInfo): MysqlTime | null {
+/** `source` is the number as given, shown in the warnings (formatted only when one is raised). */
+function timeFromNumber(context: EvalContext, value: SplitNumber | undefined, source: ScalarValue, call: CallInfo): MysqlTime | null {
+  if (value === undefined) return incorrectDatetime(context, sourceText(source, call));
   const { timeType, fsp } = targetTime(call);
   const time = value.integer < 0n || value.microsecond < 0 ? undefined : datetimeFromNumber(value.integer, value.microsecond, timeType, fsp);
-  if (time === undefined) return incorrectDatetime(context, shown);
+  if (time === undefined) return incorrectDatetime(context, sourceText(source, call));
   // A DATE has no place for the fraction (CAST(20200229.5 AS DATE)): MariaDB notes it is dropped.
-  if (timeType === 'date' && value.microsecond !== 0) warnTruncated(context, 'date', shown);
+  if (timeType === 'date' && value.microsecond !== 0) warnTruncated(context, 'date', sourceText(source, call));
   return time;
 }
 
-function durationFromNumeric(context: EvalContext, value: SplitNumber, shown: string, call: CallInfo): Duration | null {
+/** `source` is the number as given, shown in the warnings (formatted only when one is raised). */
+function durationFromNumeric(context: EvalContext, value: SplitNumber | undefined, source: ScalarValue, call: CallInfo): Duration | null {
+  if (value === undefined) return incorrectTime(context, sourceText(source, call));
   const { integer, microsecond } = value;
   const result = durationFromNumber(integer, microsecond, fspOf(call.type));
-  if (result === undefined) return incorrectTime(context, shown);
-  if (result.clamped) warnTruncated(context, 'time', shown);
+  if (result === undefined) return incorrectTime(context, sourceText(source, call));
+  if (result.clamped) warnTruncated(context, 'time', sourceText(source, call));
   return result.value;
 }
 
@@ -415,14 +457,12 @@ function durationFromTime(value: MysqlTime, call: CallInfo): Duration {
 }
 
 /**
- * Today's date for TIME → DATETIME, which MySQL takes from the statement's current date.
- * The context may carry the statement's time (`statementTime`, a DATETIME at the session
- * time zone); without it the system clock is read at the context's time zone. Either way
- * the result depends on the clock, so the signature is not pushable.
+ * Today's date for TIME → DATETIME, which MySQL takes from the statement's current date:
+ * the context's `statementTime`, or without one the system clock at the context's time
+ * zone. Either way the result depends on the clock, so the signature is not pushable.
  */
 function currentDate(context: EvalContext): MysqlTime {
-  const carried: unknown = Reflect.get(context, 'statementTime');
-  if (carried instanceof MysqlTime) return carried.toDate();
+  if (context.statementTime !== undefined) return context.statementTime.toDate();
   return MysqlTime.fromUnixMicroseconds(BigInt(Date.now()) * 1000n, 'date', 0, context.timeZoneOffsetSeconds);
 }
 
@@ -460,6 +500,49 @@ function invalidJsonForCast(context: EvalContext, target: EvalType): null {
   return null;
 }
 
+function jsonOutOfRange(context: EvalContext, target: EvalType): void {
+  context.warn(CastErrorCode.jsonValueOutOfRange, `Out of range JSON value for CAST to ${jsonTypeNames[target]} from column json at row 1`);
+}
+
+/*
+ * A JSON string read as a number warns as MySQL's Json_wrapper::coerce_int/real/decimal
+ * do, not as plain text: 3156 when more than the number is there (for an integer or a
+ * double trailing spaces too, which my_strtoll10 and my_strntod stop at), 3155 when it
+ * is out of range.
+ */
+
+function intFromJsonString(context: EvalContext, source: string, call: CallInfo): bigint {
+  const parsed = parseIntegerPrefix(source);
+  if (parsed.overflow) jsonOutOfRange(context, 'int');
+  else if (parsed.truncated) invalidJsonForCast(context, 'int');
+  return asTarget(parsed.value, call);
+}
+
+function realFromJsonString(context: EvalContext, source: string): number {
+  const parsed = parseRealPrefix(source);
+  if (parsed.overflow) jsonOutOfRange(context, 'real');
+  else if (parsed.truncated || (source.length > 0 && source.trimEnd().length !== source.length)) invalidJsonForCast(context, 'real');
+  return parsed.value;
+}
+
+function decimalFromJsonString(context: EvalContext, source: string, type: FieldType): Decimal {
+  const parsed = parseDecimalPrefix(source);
+  if (parsed.overflow) jsonOutOfRange(context, 'decimal');
+  else if (parsed.truncated) invalidJsonForCast(context, 'decimal');
+  return fitDecimal(context, parsed.value, type);
+}
+
+/**
+ * A JSON double as an integer, as coerce_int reads it (the logic of Field_double::val_int):
+ * rint within int64, and at or past its bounds the bound with warning 3155, for either
+ * target sign.
+ */
+function intFromJsonDouble(context: EvalContext, value: number, call: CallInfo): bigint {
+  if (value > -(2 ** 63) && value < 2 ** 63) return asTarget(BigInt(roundHalfEven(value)), call);
+  jsonOutOfRange(context, 'int');
+  return asTarget(value < 0 ? int64Min : int64Max, call);
+}
+
 function readJson(bytes: Uint8Array): JsonValue {
   try {
     return parseJson(text(bytes));
@@ -479,6 +562,7 @@ function textAsJson(bytes: Uint8Array, call: CallInfo): Uint8Array {
   try {
     return encoder.encode(formatJson(parseJson(text(bytes))));
   } catch (error) {
+    if (error instanceof JsonSyntaxError && error.tooDeep) throw new ExprError(CastErrorCode.jsonTooDeep, error.reason);
     if (error instanceof JsonSyntaxError) {
       throw new ExprError(CastErrorCode.invalidJsonText, `Invalid JSON text in argument 1 to function cast_as_json: "${error.reason}" at position ${error.position}.`);
     }
@@ -521,9 +605,9 @@ defineCast('int', 'real', Sig.CastIntAsReal, (context, value, call) => fitReal(c
 defineCast('int', 'decimal', Sig.CastIntAsDecimal, (context, value, call) => fitDecimal(context, Decimal.fromBigInt(asBigint(value)), call.type));
 defineCast('int', 'bytes', Sig.CastIntAsString, (context, value, call) => finishString(context, encoder.encode(sourceText(value, call)), call, false));
 defineCast('int', 'time', Sig.CastIntAsTime, (context, value, call) => {
-  return timeFromNumber(context, { integer: asBigint(value), microsecond: 0 }, sourceText(value, call), call);
+  return timeFromNumber(context, { integer: asBigint(value), microsecond: 0 }, value, call);
 });
-defineCast('int', 'duration', Sig.CastIntAsDuration, (context, value, call) => durationFromNumeric(context, { integer: asBigint(value), microsecond: 0 }, sourceText(value, call), call));
+defineCast('int', 'duration', Sig.CastIntAsDuration, (context, value, call) => durationFromNumeric(context, { integer: asBigint(value), microsecond: 0 }, value, call));
 defineCast('int', 'json', Sig.CastIntAsJson, (_context, value, call) => encoder.encode(sourceText(value, call)));
 
 // From real.
@@ -531,17 +615,22 @@ defineCast('real', 'int', Sig.CastRealAsInt, (context, value, call) => asTarget(
 defineCast('real', 'real', Sig.CastRealAsReal, (context, value, call) => fitReal(context, asNumber(value), call.type));
 defineCast('real', 'decimal', Sig.CastRealAsDecimal, (context, value, call) => decimalFromReal(context, asNumber(value), call.type));
 defineCast('real', 'bytes', Sig.CastRealAsString, (context, value, call) => finishString(context, encoder.encode(sourceText(value, call)), call, false));
-defineCast('real', 'time', Sig.CastRealAsTime, (context, value, call) => timeFromNumber(context, splitReal(asNumber(value)), sourceText(value, call), call));
-defineCast('real', 'duration', Sig.CastRealAsDuration, (context, value, call) => durationFromNumeric(context, splitReal(asNumber(value)), sourceText(value, call), call));
-defineCast('real', 'json', Sig.CastRealAsJson, (_context, value) => encoder.encode(formatJsonDouble(asNumber(value))));
+defineCast('real', 'time', Sig.CastRealAsTime, (context, value, call) => timeFromNumber(context, splitReal(asNumber(value)), value, call));
+defineCast('real', 'duration', Sig.CastRealAsDuration, (context, value, call) => durationFromNumeric(context, splitReal(asNumber(value)), value, call));
+defineCast('real', 'json', Sig.CastRealAsJson, (_context, value) => {
+  const number = asNumber(value);
+  // JSON has no NaN or infinity; only a bad double upstream makes one.
+  if (!Number.isFinite(number)) throw new ExprError(CastErrorCode.invalidJsonText, `Invalid JSON text in argument 1 to function cast_as_json: "Number too big to be stored in double." at position 0.`);
+  return encoder.encode(formatJsonDouble(number));
+});
 
 // From decimal.
 defineCast('decimal', 'int', Sig.CastDecimalAsInt, (context, value, call) => asTarget(intFromDecimal(context, asDecimal(value), isUnsignedType(call.type)), call));
 defineCast('decimal', 'real', Sig.CastDecimalAsReal, (context, value, call) => fitReal(context, asDecimal(value).toNumber(), call.type));
 defineCast('decimal', 'decimal', Sig.CastDecimalAsDecimal, (context, value, call) => fitDecimal(context, asDecimal(value), call.type));
 defineCast('decimal', 'bytes', Sig.CastDecimalAsString, (context, value, call) => finishString(context, encoder.encode(sourceText(value, call)), call, false));
-defineCast('decimal', 'time', Sig.CastDecimalAsTime, (context, value, call) => timeFromNumber(context, splitDecimal(asDecimal(value)), sourceText(value, call), call));
-defineCast('decimal', 'duration', Sig.CastDecimalAsDuration, (context, value, call) => durationFromNumeric(context, splitDecimal(asDecimal(value)), sourceText(value, call), call));
+defineCast('decimal', 'time', Sig.CastDecimalAsTime, (context, value, call) => timeFromNumber(context, splitDecimal(asDecimal(value)), value, call));
+defineCast('decimal', 'duration', Sig.CastDecimalAsDuration, (context, value, call) => durationFromNumeric(context, splitDecimal(asDecimal(value)), value, call));
 defineCast('decimal', 'json', Sig.CastDecimalAsJson, (_context, value, call) => encoder.encode(sourceText(value, call)));
 
 // From string.
@@ -578,11 +667,10 @@ defineCast('duration', 'json', Sig.CastDurationAsJson, (_context, value) => temp
 // From JSON.
 defineCast('json', 'int', Sig.CastJsonAsInt, (context, value, call) => {
   const json = readJson(asBytes(value));
-  const unsigned = isUnsignedType(call.type);
   if (json.kind === 'integer') return asTarget(json.value, call);
-  if (json.kind === 'double') return asTarget(intFromReal(context, json.value, unsigned), call);
+  if (json.kind === 'double') return intFromJsonDouble(context, json.value, call);
   if (json.kind === 'boolean') return json.value ? 1n : 0n;
-  if (json.kind === 'string') return intFromText(context, json.value, unsigned);
+  if (json.kind === 'string') return intFromJsonString(context, json.value, call);
   invalidJsonForCast(context, 'int');
   return 0n;
 });
@@ -591,7 +679,7 @@ defineCast('json', 'real', Sig.CastJsonAsReal, (context, value, call) => {
   if (json.kind === 'integer') return fitReal(context, Number(json.value), call.type);
   if (json.kind === 'double') return fitReal(context, json.value, call.type);
   if (json.kind === 'boolean') return json.value ? 1 : 0;
-  if (json.kind === 'string') return fitReal(context, realFromText(context, json.value), call.type);
+  if (json.kind === 'string') return fitReal(context, realFromJsonString(context, json.value), call.type);
   invalidJsonForCast(context, 'real');
   return 0;
 });
@@ -600,7 +688,7 @@ defineCast('json', 'decimal', Sig.CastJsonAsDecimal, (context, value, call) => {
   if (json.kind === 'integer') return fitDecimal(context, Decimal.fromBigInt(json.value), call.type);
   if (json.kind === 'double') return decimalFromReal(context, json.value, call.type);
   if (json.kind === 'boolean') return fitDecimal(context, Decimal.fromBigInt(json.value ? 1n : 0n), call.type);
-  if (json.kind === 'string') return decimalFromText(context, json.value, call.type);
+  if (json.kind === 'string') return decimalFromJsonString(context, json.value, call.type);
   invalidJsonForCast(context, 'decimal');
   return fitDecimal(context, Decimal.zero, call.type);
 });
