@@ -220,12 +220,24 @@ export function formatFloat(value: number): string {
 
 /**
  * A DOUBLE or FLOAT with `decimals` fixed digits after the point (MySQL's my_fcvt for a
- * type declared with decimals): the exact binary value rounded to that many digits.
+ * type declared with decimals). A double's shortest round-trip digits are all it has:
+ * when they fit, they are padded with zeros (FLOOR(1e300) is 1 and 300 zeros, not the
+ * binary value's exact expansion; ROUND(0.1e0, 20) is 0.1 and 19 zeros); when they do
+ * not, the exact binary value is rounded to `decimals` (1.005 to two digits is 1.00, the
+ * double being just below 1.005). An infinite double (ROUND(1.5e308, -308)) prints as 0,
+ * as my_fcvt does with an overflow.
  */
 export function formatFixedReal(value: number, decimals: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Math.abs(value) < 1e21) return value.toFixed(decimals);
-  // Past 1e21 toFixed switches to exponent form; such doubles are integers, exactly.
-  const integer = BigInt(value).toString();
-  return decimals > 0 ? `${integer}.${'0'.repeat(decimals)}` : integer;
+  if (Number.isNaN(value)) return String(value);
+  if (!Number.isFinite(value) || value === 0) return decimals > 0 ? `0.${'0'.repeat(decimals)}` : '0';
+  const { digits, point } = decimalDigits(Math.abs(value));
+  const sign = value < 0 ? '-' : '';
+  if (digits.length - point <= decimals) {
+    const integer = point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0');
+    const fraction = point < 0 ? '0'.repeat(-point) + digits : digits.slice(Math.max(point, 0));
+    return decimals > 0 ? `${sign}${integer}.${fraction.padEnd(decimals, '0')}` : `${sign}${integer}`;
+  }
+  // The shortest digits reach past `decimals`, so the value is below 1e21 and toFixed rounds its exact binary value.
+  const fixed = value.toFixed(decimals);
+  return /^-0(\.0*)?$/.test(fixed) ? fixed.slice(1) : fixed;
 }
