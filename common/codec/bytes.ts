@@ -47,12 +47,29 @@ export function decodeBytesDesc(reader: ByteReader): Uint8Array {
 }
 
 function decodeBytesWith(reader: ByteReader, descending: boolean): Uint8Array {
-  // Two passes: find the decoded length, then copy into an exactly sized array.
-  const start = reader.offset;
+  const out = decodeGroups(reader.bytes, reader.offset, descending);
+  reader.offset = lastEncodingEnd;
+  return out;
+}
+
+/** Where the encoding decodeGroups last read ends (a second result, so the hot path allocates only its output). */
+let lastEncodingEnd = 0;
+
+/**
+ * Decodes the memcomparable encoding at `input[start..]`, checking every marker and pad,
+ * and sets `lastEncodingEnd`. Hot path (every key a scan returns): reads the array in
+ * place, two passes (the length, then an exactly sized copy), no views, no reader.
+ */
+function decodeGroups(input: Uint8Array, start: number, descending: boolean): Uint8Array {
+  const groupBytes = groupSizeBytes + 1;
   let length = 0;
-  for (;;) {
-    const group = reader.readBytes(groupSizeBytes + 1, 'memcomparable bytes group');
-    const groupMarker = descending ? ~group[groupSizeBytes]! & 0xff : group[groupSizeBytes]!;
+  let groupStart = start;
+  for (;; groupStart += groupBytes) {
+    if (input.length - groupStart < groupBytes) {
+      throw new CodecError(`truncated memcomparable bytes group: need ${groupBytes} bytes at offset ${groupStart}, have ${input.length - groupStart}`);
+    }
+    const stored = input[groupStart + groupSizeBytes]!;
+    const groupMarker = descending ? ~stored & 0xff : stored;
     const padCount = marker - groupMarker;
     if (padCount > groupSizeBytes) throw new CodecError(`invalid memcomparable marker 0x${groupMarker.toString(16)}`);
     const realSize = groupSizeBytes - padCount;
@@ -60,18 +77,17 @@ function decodeBytesWith(reader: ByteReader, descending: boolean): Uint8Array {
     if (padCount === 0) continue;
     const expectedPad = descending ? ~pad & 0xff : pad;
     for (let index = realSize; index < groupSizeBytes; index++) {
-      if (group[index] !== expectedPad) throw new CodecError('invalid memcomparable padding');
+      if (input[groupStart + index] !== expectedPad) throw new CodecError('invalid memcomparable padding');
     }
     break;
   }
+  lastEncodingEnd = groupStart + groupBytes;
   const out = new Uint8Array(length);
-  const input = reader.bytes;
   let written = 0;
-  for (let groupStart = start; written < length; groupStart += groupSizeBytes + 1) {
+  for (let from = start; written < length; from += groupBytes) {
     const take = Math.min(groupSizeBytes, length - written);
-    for (let index = 0; index < take; index++) {
-      out[written++] = descending ? ~input[groupStart + index]! & 0xff : input[groupStart + index]!;
-    }
+    if (descending) for (let index = 0; index < take; index++) out[written++] = ~input[from + index]! & 0xff;
+    else for (let index = 0; index < take; index++) out[written++] = input[from + index]!;
   }
   return out;
 }
@@ -112,9 +128,8 @@ export function memcomparableBytes(data: Uint8Array): Uint8Array {
 }
 
 export function decodeMemcomparableBytes(encoded: Uint8Array): Uint8Array {
-  const reader = new ByteReader(encoded);
-  const out = decodeBytes(reader);
-  if (!reader.atEnd) throw new CodecError(`${reader.remaining} trailing bytes after memcomparable bytes`);
+  const out = decodeGroups(encoded, 0, false);
+  if (lastEncodingEnd !== encoded.length) throw new CodecError(`${encoded.length - lastEncodingEnd} trailing bytes after memcomparable bytes`);
   return out;
 }
 

@@ -77,3 +77,40 @@ export function splitMvccKey(mvccKey: Uint8Array): { encodedUserKey: Uint8Array;
   const ts = asTimestamp(~((BigInt(high) << 32n) | BigInt(low)) & uint64Mask);
   return { encodedUserKey: mvccKey.subarray(0, split), ts };
 }
+
+/**
+ * The encoded user key of an MVCC key, as a view, without decoding its timestamp.
+ * Hot path: what a scan compares keys by, for every version it passes.
+ */
+export function encodedUserKeyOf(mvccKey: Uint8Array): Uint8Array {
+  if (mvccKey.length < timestampLengthBytes + 9) throw new CodecError(`MVCC key of ${mvccKey.length} bytes is too short`);
+  return mvccKey.subarray(0, mvccKey.length - timestampLengthBytes);
+}
+
+/** Whether `mvccKey` is a version of the user key encoded as `encodedUserKey` (compared in place). */
+export function isVersionOf(mvccKey: Uint8Array, encodedUserKey: Uint8Array): boolean {
+  const length = encodedUserKey.length;
+  if (mvccKey.length - timestampLengthBytes !== length) return false;
+  for (let index = length - 1; index >= 0; index--) if (mvccKey[index] !== encodedUserKey[index]) return false;
+  return true;
+}
+
+/** The 8 bytes that end the MVCC keys of version `ts` (~ts, big-endian). */
+export function timestampSuffix(ts: Timestamp): Uint8Array {
+  const out = new Uint8Array(timestampLengthBytes);
+  new DataView(out.buffer).setBigUint64(0, ~ts & uint64Mask);
+  return out;
+}
+
+/**
+ * Whether the version of `mvccKey` is newer than the ts whose `timestampSuffix` is
+ * `suffix`: ~commitTs < ~ts, read from the key's last 8 bytes without making a bigint.
+ */
+export function isNewerThan(mvccKey: Uint8Array, suffix: Uint8Array): boolean {
+  const split = mvccKey.length - timestampLengthBytes;
+  for (let index = 0; index < timestampLengthBytes; index++) {
+    const difference = mvccKey[split + index]! - suffix[index]!;
+    if (difference !== 0) return difference < 0;
+  }
+  return false;
+}

@@ -5,7 +5,7 @@ import { SeededRandom } from '../random.js';
 import { Decimal } from '../types/decimal.js';
 import { Duration, MysqlTime } from '../types/time.js';
 import { bytesDatum, type Datum, decimalDatum, floatDatum, intDatum, nullDatum, stringDatum, uintDatum } from './datum.js';
-import { encodeRow, RowDecoder, type RowColumn, type RowColumnSpec, type RowColumnType, RowView } from './row.js';
+import { encodeRow, readCompactInt, readCompactIntAt, RowDecoder, type RowColumn, type RowColumnSpec, type RowColumnType, RowLookup, RowView } from './row.js';
 import { randomBytes, randomFloat64, randomInt64, randomUint64 } from './test-values.js';
 
 function hex(bytes: Uint8Array): string {
@@ -110,6 +110,26 @@ describe('row format v2', () => {
     assert.equal(new RowView(big).large, true);
     assert.deepEqual(new RowDecoder([{ id: 2, type: { kind: 'int' } }]).decode(big), [intDatum(5n)]);
     assert.equal(new RowView(encodeRow([{ id: 1, value: bytesDatum(new Uint8Array(100)) }])).large, false);
+  });
+
+  test('one view reset from row to row locates each value in place, as valueBytes finds it', () => {
+    const random = new SeededRandom(31);
+    const view = new RowView(encodeRow([]));
+    for (let index = 0; index < 500; index++) {
+      const columns: RowColumn[] = [];
+      for (let id = 1; id <= 300; id += 1 + random.nextInt(90)) columns.push({ id, value: random.chance(0.2) ? nullDatum : intDatum(randomInt64(random)) });
+      const row = encodeRow(columns);
+      view.reset(row);
+      for (let id = 0; id <= 300; id++) {
+        const bytes = view.valueBytes(id);
+        const found = view.locate(id);
+        assert.equal(found, bytes === undefined ? RowLookup.absent : bytes === null ? RowLookup.null : RowLookup.found, `column ${id}`);
+        if (bytes instanceof Uint8Array) {
+          assert.deepEqual(view.rowBytes.subarray(view.valueStart, view.valueEnd), bytes);
+          assert.equal(readCompactIntAt(view.rowBytes, view.valueStart, view.valueEnd), readCompactInt(bytes));
+        }
+      }
+    }
   });
 
   test('a column the row never stored reads as its default, NULL without one', () => {

@@ -174,17 +174,22 @@ function writeCompactUint(writer: ByteWriter, value: bigint): void {
 
 /** A row value of an integer column (1, 2, 4 or 8 bytes, little-endian, signed). */
 export function readCompactInt(bytes: Uint8Array): bigint {
-  switch (bytes.length) {
+  return readCompactIntAt(bytes, 0, bytes.length);
+}
+
+/** readCompactInt of `bytes[start..end)`, read in place (the table scan's hot path makes no view). */
+export function readCompactIntAt(bytes: Uint8Array, start: number, end: number): bigint {
+  switch (end - start) {
     case 1:
-      return BigInt((bytes[0]! << 24) >> 24);
+      return BigInt((bytes[start]! << 24) >> 24);
     case 2:
-      return BigInt(((bytes[0]! | (bytes[1]! << 8)) << 16) >> 16);
+      return BigInt(((bytes[start]! | (bytes[start + 1]! << 8)) << 16) >> 16);
     case 4:
-      return BigInt(bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24));
+      return BigInt(bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24));
     case 8:
-      return BigInt.asIntN(64, readUint64LE(bytes));
+      return BigInt.asIntN(64, (BigInt(readUint32LE(bytes, start + 4)) << 32n) | BigInt(readUint32LE(bytes, start)));
     default:
-      throw new CodecError(`invalid compact int length ${bytes.length}`);
+      throw new CodecError(`invalid compact int length ${end - start}`);
   }
 }
 
@@ -212,45 +217,75 @@ function readUint64LE(bytes: Uint8Array): bigint {
   return (BigInt(readUint32LE(bytes, 4)) << 32n) | BigInt(readUint32LE(bytes, 0));
 }
 
-/** The parsed header of one encoded row; values are located lazily. */
+const noRow = new Uint8Array(0);
+
+/** What RowView.locate found for a column: a value, a stored NULL, or no entry (the column's default applies). */
+export const RowLookup = { found: 0, null: 1, absent: 2 } as const;
+export type RowLookup = (typeof RowLookup)[keyof typeof RowLookup];
+
+/**
+ * The parsed header of one encoded row; values are located lazily. `reset` points a view
+ * at another row, so a scan parses every row through one view.
+ */
 export class RowView {
-  readonly large: boolean;
-  readonly notNullCount: number;
-  readonly nullCount: number;
-  private readonly bytes: Uint8Array;
-  private readonly idsOffset: number;
-  private readonly offsetsOffset: number;
-  private readonly dataOffset: number;
+  private bytes: Uint8Array = noRow;
+  private isLarge = false;
+  private notNull = 0;
+  private nulls = 0;
+  private idsOffset = headerLengthBytes;
+  private offsetsOffset = headerLengthBytes;
+  private dataOffset = headerLengthBytes;
+  /** Bounds in `rowBytes` of the value `locate` last found. */
+  valueStart = 0;
+  valueEnd = 0;
 
   constructor(bytes: Uint8Array) {
+    this.reset(bytes);
+  }
+
+  get large(): boolean {
+    return this.isLarge;
+  }
+
+  get notNullCount(): number {
+    return this.notNull;
+  }
+
+  get nullCount(): number {
+    return this.nulls;
+  }
+
+  /** Parses and checks the header of `bytes`: a corrupt row throws CodecError here. */
+  reset(bytes: Uint8Array): this {
     if (bytes.length < headerLengthBytes) throw new CodecError(`truncated row header: ${bytes.length} bytes`);
     const version = bytes[0]!;
     if (version !== rowFormatVersion) throw new CodecError(`unknown row format version ${version}`);
     const flags = bytes[1]!;
     if ((flags & ~largeFlag) !== 0) throw new CodecError(`unsupported row flags 0x${flags.toString(16)}`);
-    this.large = (flags & largeFlag) !== 0;
-    this.notNullCount = bytes[2]! | (bytes[3]! << 8);
-    this.nullCount = bytes[4]! | (bytes[5]! << 8);
-    const idWidth = this.large ? 4 : 1;
-    const offsetWidth = this.large ? 4 : 2;
+    this.isLarge = (flags & largeFlag) !== 0;
+    this.notNull = bytes[2]! | (bytes[3]! << 8);
+    this.nulls = bytes[4]! | (bytes[5]! << 8);
+    const idWidth = this.isLarge ? 4 : 1;
+    const offsetWidth = this.isLarge ? 4 : 2;
     this.bytes = bytes;
     this.idsOffset = headerLengthBytes;
-    this.offsetsOffset = this.idsOffset + (this.notNullCount + this.nullCount) * idWidth;
-    this.dataOffset = this.offsetsOffset + this.notNullCount * offsetWidth;
+    this.offsetsOffset = this.idsOffset + (this.notNull + this.nulls) * idWidth;
+    this.dataOffset = this.offsetsOffset + this.notNull * offsetWidth;
     if (this.dataOffset > bytes.length) throw new CodecError(`truncated row header: need ${this.dataOffset} bytes, have ${bytes.length}`);
     // Validate once, so lookups can trust offsets and ids: a corrupt row fails here.
     const dataLength = bytes.length - this.dataOffset;
     let previousEnd = 0;
-    for (let index = 0; index < this.notNullCount; index++) {
+    for (let index = 0; index < this.notNull; index++) {
       const end = this.endOffset(index);
       if (end < previousEnd || end > dataLength) throw new CodecError(`corrupt row: value ${index} ends at ${end} (data has ${dataLength} bytes)`);
       previousEnd = end;
     }
     if (previousEnd !== dataLength) throw new CodecError(`corrupt row: ${dataLength - previousEnd} trailing data bytes`);
     let previousId = -1;
-    for (let index = 0; index < this.notNullCount; index++) previousId = this.checkAscending(index, previousId);
+    for (let index = 0; index < this.notNull; index++) previousId = this.checkAscending(index, previousId);
     previousId = -1;
-    for (let index = this.notNullCount; index < this.notNullCount + this.nullCount; index++) previousId = this.checkAscending(index, previousId);
+    for (let index = this.notNull; index < this.notNull + this.nulls; index++) previousId = this.checkAscending(index, previousId);
+    return this;
   }
 
   private checkAscending(index: number, previousId: number): number {
@@ -260,11 +295,11 @@ export class RowView {
   }
 
   private columnIdAt(index: number): number {
-    return this.large ? readUint32LE(this.bytes, this.idsOffset + index * 4) : this.bytes[this.idsOffset + index]!;
+    return this.isLarge ? readUint32LE(this.bytes, this.idsOffset + index * 4) : this.bytes[this.idsOffset + index]!;
   }
 
   private endOffset(index: number): number {
-    if (this.large) return readUint32LE(this.bytes, this.offsetsOffset + index * 4);
+    if (this.isLarge) return readUint32LE(this.bytes, this.offsetsOffset + index * 4);
     const at = this.offsetsOffset + index * 2;
     return this.bytes[at]! | (this.bytes[at + 1]! << 8);
   }
@@ -287,19 +322,38 @@ export class RowView {
    * NULL for it, `undefined` when the row has no entry for it.
    */
   valueBytes(id: number): Uint8Array | null | undefined {
-    const index = this.search(id, 0, this.notNullCount);
+    const index = this.search(id, 0, this.notNull);
     if (index >= 0) {
       const start = index === 0 ? 0 : this.endOffset(index - 1);
       const end = this.endOffset(index);
       return this.bytes.subarray(this.dataOffset + start, this.dataOffset + end);
     }
-    if (this.search(id, this.notNullCount, this.notNullCount + this.nullCount) >= 0) return null;
+    if (this.search(id, this.notNull, this.notNull + this.nulls) >= 0) return null;
     return undefined;
+  }
+
+  /**
+   * Finds column `id` without making a view: `found` sets `valueStart` and `valueEnd`
+   * to the value's bounds in `rowBytes`. Hot path of table scans.
+   */
+  locate(id: number): RowLookup {
+    const index = this.search(id, 0, this.notNull);
+    if (index >= 0) {
+      this.valueStart = this.dataOffset + (index === 0 ? 0 : this.endOffset(index - 1));
+      this.valueEnd = this.dataOffset + this.endOffset(index);
+      return RowLookup.found;
+    }
+    return this.search(id, this.notNull, this.notNull + this.nulls) >= 0 ? RowLookup.null : RowLookup.absent;
+  }
+
+  /** The row `reset` last pointed at. */
+  get rowBytes(): Uint8Array {
+    return this.bytes;
   }
 
   columnIds(): number[] {
     const ids: number[] = [];
-    for (let index = 0; index < this.notNullCount + this.nullCount; index++) ids.push(this.columnIdAt(index));
+    for (let index = 0; index < this.notNull + this.nulls; index++) ids.push(this.columnIdAt(index));
     return ids;
   }
 }

@@ -62,6 +62,14 @@ describe('table keys', () => {
     }
   });
 
+  test('recordKeyHandle reads small handles (the fast path) and those around its ±2^53 edges exactly', () => {
+    const edges = [0n, 1n, -1n, 255n, -256n, 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n), -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (const edge of edges) for (const delta of [-1n, 0n, 1n]) {
+      const handle = BigInt.asIntN(64, edge + delta);
+      assert.equal(recordKeyHandle(recordKey(7n, handle)), handle, String(handle));
+    }
+  });
+
   test('index entries order by values then handle, and round-trip', () => {
     const random = new SeededRandom(22);
     for (let index = 0; index < 5_000; index++) {

@@ -93,7 +93,13 @@ export function recordKeyHandle(key: Uint8Array): bigint {
   if (key.length !== recordKeyLengthBytes || key[0] !== tablePrefix || key[tablePrefixLengthBytes] !== separator || key[tablePrefixLengthBytes + 1] !== recordMarker) {
     throw new CodecError(`not a record key (${key.length} bytes)`);
   }
-  return comparableUint64ToInt64(new DataView(key.buffer, key.byteOffset + tableSeparatorLengthBytes, 8).getBigUint64(0));
+  // Hot path: the 8 bytes are the handle big-endian with its sign bit flipped. A handle
+  // within ±2^53 (nearly all) is exact as a double: one bigint made, no DataView.
+  const at = tableSeparatorLengthBytes;
+  const high = ((key[at]! ^ 0x80) << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!;
+  const low = ((key[at + 4]! << 24) | (key[at + 5]! << 16) | (key[at + 6]! << 8) | key[at + 7]!) >>> 0;
+  if (high >= -0x200000 && high < 0x200000) return BigInt(high * 0x1_0000_0000 + low);
+  return comparableUint64ToInt64(new DataView(key.buffer, key.byteOffset + at, 8).getBigUint64(0));
 }
 
 /**

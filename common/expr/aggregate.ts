@@ -178,19 +178,29 @@ abstract class SingleArgumentAccumulator implements Accumulator {
   }
 }
 
+/** Integers added to a SUM within ±2^31 go into a double first: a bigint add per row allocates one. */
+const smallAddendLimit = 2n ** 31n;
+/** Below 2^52 in magnitude, adding one more small addend keeps the double exact (< 2^53). */
+const smallSumLimit = 2 ** 52;
+
 class CountAccumulator extends SingleArgumentAccumulator {
-  private count = 0n;
+  // A double, not a bigint: counting is the hot path and a bigint increment allocates.
+  // Exact: a request scans at most coprocessorLimits.maxScannedRows (10^8) rows.
+  private count = 0;
   add(value: ScalarValue | null): void {
     if (value !== null) this.count++;
   }
   partial(): (ScalarValue | null)[] {
-    return [this.count];
+    return [BigInt(this.count)];
   }
 }
 
 class SumAccumulator extends SingleArgumentAccumulator {
-  private count = 0n;
+  // A double, as COUNT's (exact below 2^53).
+  private count = 0;
+  /** The integer sum is integerSum + smallSum. Invariant: |smallSum| <= 2^52 + 2^31, an exact integer. */
   private integerSum = 0n;
+  private smallSum = 0;
   private decimalSum: Decimal | undefined;
   private realSum = 0;
 
@@ -204,19 +214,28 @@ class SumAccumulator extends SingleArgumentAccumulator {
   add(value: ScalarValue | null): void {
     if (value === null) return;
     this.count++;
-    // Integers add exactly in a bigint; decimals in Decimal; floats in a double.
-    if (this.evalType === 'int') this.integerSum += value as bigint;
-    else if (this.evalType === 'decimal') this.decimalSum = this.decimalSum === undefined ? (value as Decimal) : this.decimalSum.add(value as Decimal);
+    // Integers add exactly (small ones in a double while it is exact, the rest in a
+    // bigint); decimals in Decimal; floats in a double.
+    if (this.evalType === 'int') {
+      const integer = value as bigint;
+      if (integer < smallAddendLimit && integer > -smallAddendLimit) {
+        this.smallSum += Number(integer);
+        if (this.smallSum > smallSumLimit || this.smallSum < -smallSumLimit) {
+          this.integerSum += BigInt(this.smallSum);
+          this.smallSum = 0;
+        }
+      } else this.integerSum += integer;
+    } else if (this.evalType === 'decimal') this.decimalSum = this.decimalSum === undefined ? (value as Decimal) : this.decimalSum.add(value as Decimal);
     else this.realSum += value as number;
   }
 
   partial(): (ScalarValue | null)[] {
     let sum: ScalarValue | null;
-    if (this.count === 0n) sum = null;
-    else if (this.evalType === 'int') sum = Decimal.fromBigInt(this.integerSum);
+    if (this.count === 0) sum = null;
+    else if (this.evalType === 'int') sum = Decimal.fromBigInt(this.integerSum + BigInt(this.smallSum));
     else if (this.evalType === 'decimal') sum = this.decimalSum!;
     else sum = this.realSum;
-    return this.withCount ? [this.count, sum] : [sum];
+    return this.withCount ? [BigInt(this.count), sum] : [sum];
   }
 }
 

@@ -205,6 +205,9 @@ export class DecimalColumnBuilder extends ColumnBuilder<Decimal> {
   }
 }
 
+/** Up to this many bytes, pushRange copies in a loop rather than through a view. */
+const shortCopyBytes = 64;
+
 export class BytesColumnBuilder extends ColumnBuilder<Uint8Array> {
   private data: Uint8Array;
   private ends: Int32Array;
@@ -243,7 +246,13 @@ export class BytesColumnBuilder extends ColumnBuilder<Uint8Array> {
     this.reserve(this.count + 1);
     const length = end - start;
     this.reserveData(length);
-    this.data.set(length === source.length ? source : source.subarray(start, end), this.dataLength);
+    if (length === source.length) this.data.set(source, this.dataLength);
+    else if (length <= shortCopyBytes) {
+      // Hot path (strings of scanned rows): a short value copied byte by byte costs less than a view.
+      const data = this.data;
+      const to = this.dataLength - start;
+      for (let index = start; index < end; index++) data[to + index] = source[index]!;
+    } else this.data.set(source.subarray(start, end), this.dataLength);
     this.dataLength += length;
     this.ends[this.count] = this.dataLength;
     this.count++;

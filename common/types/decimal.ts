@@ -51,6 +51,12 @@ function absolute(value: bigint): bigint {
   return value < 0n ? -value : value;
 }
 
+/** Decimal digits every integer below 10^15 has at most: such integers are exact doubles (< 2^53). */
+const maxExactDoubleDigits = 15;
+
+/** 10^65: every coefficient is below it in magnitude. */
+const coefficientLimit = 10n ** BigInt(decimalMaxPrecision);
+
 /** Number of decimal digits of |value|; 0 has none. */
 function digitCount(value: bigint): number {
   if (value === 0n) return 0;
@@ -146,6 +152,8 @@ export class Decimal {
       coefficient = roundCoefficient(coefficient, scale, decimalMaxScale, 'half-up');
       scale = decimalMaxScale;
     }
+    // Hot path (every step of a SUM): a coefficient within 65 digits needs no digit count.
+    if (absolute(coefficient) < coefficientLimit) return new Decimal(coefficient, scale);
     for (;;) {
       const digits = digitCount(coefficient);
       if (digits <= decimalMaxPrecision) return new Decimal(coefficient, scale);
@@ -292,6 +300,7 @@ export class Decimal {
 
   /** Scale of the result: the larger of the two scales. */
   add(other: Decimal): Decimal {
+    if (this.scale === other.scale) return Decimal.fit(this.coefficient + other.coefficient, this.scale);
     const scale = Math.max(this.scale, other.scale);
     return Decimal.fit(
       this.coefficient * pow10(scale - this.scale) + other.coefficient * pow10(scale - other.scale),
@@ -449,6 +458,15 @@ export class Decimal {
       }
       return group;
     };
+    if (precision <= maxExactDoubleDigits) {
+      // Hot path (a DECIMAL column read per row): the digits fit a double exactly, so the
+      // coefficient is built as a number and made a bigint once.
+      let small = layout.leadingDigits > 0 ? readGroup(layout.leadingDigits) : 0;
+      for (let word = 0; word < layout.integerWords + layout.fractionWords; word++) small = small * 1_000_000_000 + readGroup(digitsPerWord);
+      if (layout.trailingDigits > 0) small = small * 10 ** layout.trailingDigits + readGroup(layout.trailingDigits);
+      const coefficient = BigInt(small);
+      return { value: new Decimal(negative ? -coefficient : coefficient, frac), length: layout.size };
+    }
     let coefficient = 0n;
     if (layout.leadingDigits > 0) coefficient = BigInt(readGroup(layout.leadingDigits));
     for (let word = 0; word < layout.integerWords + layout.fractionWords; word++) {

@@ -1,5 +1,5 @@
 import { accumulatorFactory, partialResultTypes, type Accumulator, type AggregateCall } from '../../common/expr/aggregate.js';
-import { broadcastColumn } from '../../common/expr/column.js';
+import { broadcastColumn, type Column, type IntColumn } from '../../common/expr/column.js';
 import { type CompiledExpr, resultBuilder, valueReader } from '../../common/expr/evaluate.js';
 import { type EvalType, evalTypeOf } from '../../common/expr/eval-type.js';
 import { detachedValue, type Expr, type ScalarValue } from '../../common/expr/expr.js';
@@ -38,6 +38,12 @@ export class AggregationExecutor implements BatchExecutor {
   /** Per aggregate, a new group's accumulator (distinct sets charge the request's budget). */
   private readonly newAccumulators: readonly (() => Accumulator)[];
   private readonly groups = new Map<string, Group>();
+  /**
+   * Hash aggregation by one integer GROUP BY value: the groups of `groups` found by the
+   * value itself, so a row costs one map lookup and no key string. Undefined otherwise.
+   */
+  private readonly groupsByInteger: Map<bigint, Group> | undefined;
+  private nullIntegerGroup: Group | undefined;
   private readonly finished: Group[] = [];
   private currentKey: string | undefined;
   /** Reused for each row of a multi-argument aggregate: the accumulator encodes it at once and keeps nothing of it. */
@@ -59,6 +65,7 @@ export class AggregationExecutor implements BatchExecutor {
     this.newAccumulators = aggregates.map((aggregate) => accumulatorFactory(aggregate, environment.budget));
     this.aggregateArgs = aggregates.map((aggregate) => aggregate.args.map((arg) => compilePushedDown(arg)));
     this.schema = [...aggregates.flatMap(partialResultTypes), ...groupBy.map((expr) => expr.type)];
+    this.groupsByInteger = !streamed && groupBy.length === 1 && this.groupKeyTypes[0]!.evalType === 'int' ? new Map() : undefined;
   }
 
   nextBatch(): Promise<BatchResult> {
@@ -83,8 +90,9 @@ export class AggregationExecutor implements BatchExecutor {
     const rows = batch.rows;
     if (rows === 0) return;
     const context = this.environment.context;
-    const keyReaders = this.groupBy.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type));
-    const argReaders = this.aggregateArgs.map((args) => args.map((expr) => valueReader(broadcastColumn(expr.evaluate(context, batch.columns, rows), rows), expr.expr.type)));
+    const keyColumns = this.groupBy.map((expr) => broadcastColumn(expr.evaluate(context, batch.columns, rows), rows));
+    const keyReaders = keyColumns.map((column, index) => valueReader(column, this.groupBy[index]!.expr.type));
+    const argReaders = this.aggregateArgs.map((args) => args.map((expr) => argumentReader(expr.evaluate(context, batch.columns, rows), expr.expr.type)));
     if (keyReaders.length === 0) {
       // Hot path: one group, no keys to build.
       const group = this.groupFor('', []);
@@ -100,6 +108,11 @@ export class AggregationExecutor implements BatchExecutor {
       }
       return;
     }
+    const integerKeys = keyColumns[0];
+    if (this.groupsByInteger !== undefined && integerKeys?.kind === 'int') {
+      this.addByInteger(integerKeys, keyReaders[0]!, argReaders, rows);
+      return;
+    }
     for (let row = 0; row < rows; row++) {
       const keyValues = keyReaders.map((read) => read(row));
       const key = this.groupKey(keyValues);
@@ -112,6 +125,33 @@ export class AggregationExecutor implements BatchExecutor {
       }
       this.currentKey = key;
       const group = this.groupFor(key, keyValues);
+      for (let index = 0; index < argReaders.length; index++) {
+        const readers = argReaders[index]!;
+        if (readers.length === 1) group.accumulators[index]!.add(readers[0]!(row));
+        else group.accumulators[index]!.addTuple(tupleAt(readers, row, this.tuple));
+      }
+    }
+  }
+
+  /**
+   * Hot path of GROUP BY one integer: each row's group by its value in `groupsByInteger`;
+   * a new value makes its group as the general path does (same key, same charge).
+   */
+  private addByInteger(keys: IntColumn, readKey: (row: number) => ScalarValue | null, argReaders: readonly (readonly ((row: number) => ScalarValue | null)[])[], rows: number): void {
+    const byInteger = this.groupsByInteger!;
+    for (let row = 0; row < rows; row++) {
+      let group: Group | undefined;
+      if (keys.nulls[row] === 1) group = this.nullIntegerGroup ??= this.groupFor(this.groupKey([null]), [null]);
+      else {
+        // The stored bit pattern: one value per group, signed or unsigned alike.
+        const stored = keys.values[row]!;
+        group = byInteger.get(stored);
+        if (group === undefined) {
+          const keyValues = [readKey(row)];
+          group = this.groupFor(this.groupKey(keyValues), keyValues);
+          byInteger.set(stored, group);
+        }
+      }
       for (let index = 0; index < argReaders.length; index++) {
         const readers = argReaders[index]!;
         if (readers.length === 1) group.accumulators[index]!.add(readers[0]!(row));
@@ -151,6 +191,17 @@ export class AggregationExecutor implements BatchExecutor {
     }
     return { columns: builders.map((builder) => builder.finish()), rows: groups.length };
   }
+}
+
+/**
+ * Reads an aggregate's argument by row. A constant (COUNT(1)'s 1) is read once and the
+ * same value handed out for every row, rather than broadcast into a column of copies.
+ */
+function argumentReader(column: Column, type: FieldType): (row: number) => ScalarValue | null {
+  const read = valueReader(column, type);
+  if (column.length !== 1) return read;
+  const value = read(0);
+  return () => value;
 }
 
 function tupleAt(readers: readonly ((row: number) => ScalarValue | null)[], row: number, tuple: (ScalarValue | null)[]): readonly (ScalarValue | null)[] {

@@ -1,6 +1,6 @@
 import { ByteWriter } from '../../common/codec/buffer.js';
 import type { Datum } from '../../common/codec/datum.js';
-import { readCompactInt, readCompactUint, readRowDecimal, readRowDuration, readRowFloat, readRowTime, type RowColumnType } from '../../common/codec/row.js';
+import { readCompactInt, readCompactIntAt, readCompactUint, readRowDecimal, readRowDuration, readRowFloat, readRowTime, type RowColumnType } from '../../common/codec/row.js';
 import { BytesColumnBuilder, type ColumnBuilder, columnBuilderFor, DecimalColumnBuilder, IntColumnBuilder, RealColumnBuilder } from '../../common/expr/column.js';
 import { ExprError, ExprErrorCode } from '../../common/expr/context.js';
 import { type EvalType, evalTypeOf, fspOf, isUnsignedType, timeTypeOf } from '../../common/expr/eval-type.js';
@@ -102,6 +102,23 @@ export class StoredValueAppender {
     this.elements = this.storedKind === 'enum' || this.storedKind === 'set' ? encodedElements(type) : [];
     this.setScratch = this.storedKind === 'set' ? new ByteWriter(64) : undefined;
     this.builder = columnBuilderFor(this.evalType, capacity);
+  }
+
+  /**
+   * appendStored of `row[start..end)`. Hot path of table scans: integers and strings are
+   * read in place, with no view per value; other kinds go through one.
+   */
+  appendStoredRange(row: Uint8Array, start: number, end: number): void {
+    switch (this.storedKind) {
+      case 'int':
+        (this.builder as IntColumnBuilder).push(readCompactIntAt(row, start, end));
+        return;
+      case 'bytes':
+        (this.builder as BytesColumnBuilder).pushRange(row, start, end);
+        return;
+      default:
+        this.appendStored(row.subarray(start, end));
+    }
   }
 
   /** A value in the row format's encoding (a row value, or a default value). */

@@ -173,6 +173,29 @@ describe('kv/coprocessor: DAG requests over an MVCC snapshot', () => {
     assert.deepEqual(rowsOf((await done(total.build())).response, total.schema), [[0n, null]], 'no GROUP BY: one row even over no rows');
   });
 
+  test('aggregation grouped by one integer (NULL a group of its own): the same groups and partial results whether hashed or streamed', async () => {
+    const a = columnRef(1, int);
+    const aboveTen = call(Sig.GtInt, [a, constant(10n, int)], bool);
+    const aggregates = [
+      { kind: 'count', args: [constant(1n, int)], distinct: false },
+      { kind: 'sum', args: [a], distinct: false },
+      { kind: 'avg', args: [a], distinct: false },
+    ] as const;
+    const hashed = new DagBuilder().tableScan(tableId, columns).aggregation([aboveTen], aggregates);
+    // a = 5, 20, 12, NULL, 15 for ids 1, 2, 3, 5, 7: groups in the order first seen.
+    const expected = [
+      [1n, '5', 1n, '5', 0n],
+      [3n, '47', 3n, '47', 1n],
+      [1n, null, 0n, null, null],
+    ];
+    assert.deepEqual(rowsOf((await done(hashed.build())).response, hashed.schema).map((row) => row.map(plain)), expected);
+    const byA = new DagBuilder().tableScan(tableId, columns).aggregation([a], [aggregates[0]]);
+    assert.deepEqual(rowsOf((await done(byA.build())).response, byA.schema).map((row) => row.map(plain)), [[1n, 5n], [1n, 20n], [1n, 12n], [1n, null], [1n, 15n]]);
+    // Streamed input sorted by the key: one group per run of equal keys.
+    const streamed = new DagBuilder().tableScan(tableId, columns).aggregation([columnRef(0, int)], [aggregates[1]], { streamed: true });
+    assert.deepEqual(rowsOf((await done(streamed.build())).response, streamed.schema).map((row) => row.map(plain)), [['5', 1n], ['20', 2n], ['12', 3n], [null, 5n], ['15', 7n]]);
+  });
+
   test('an index scan reads values and handles from the keys alone', async () => {
     const dag = new DagBuilder().indexScan(tableId, 1n, [{ id: 3, type: resultTypes.varchar(64, 'binary') }, { id: 1, type: int, handle: true }]);
     const handles = rowsOf((await done(dag.build({ outputOffsets: [1] }), { ranges: [indexRange(tableId, 1n)] })).response, [int]).map((row) => row[0]);

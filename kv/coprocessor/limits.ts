@@ -12,7 +12,7 @@ export const coprocessorLimits = {
   initialBatchRows: 32,
   maxBatchRows: 1024,
   /** Key-value pairs read from the engine per scan call. */
-  scanPageEntries: 1024,
+  scanPageEntries: 4096,
   /** The largest result one response carries before the rest is left for paging (bytes of encoded chunks). */
   maxResponseBytes: 64 * 1024 * 1024,
   /** Executors in one DAG. */

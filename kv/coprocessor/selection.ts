@@ -44,11 +44,12 @@ export class SelectionExecutor implements BatchExecutor {
           }
         }
       }
-      const rows: number[] = [];
-      for (let row = 0; row < batch.rows; row++) if (keep[row] === 1) rows.push(row);
-      if (rows.length === batch.rows) return { batch, drained };
-      const selected = Int32Array.from(rows);
-      return { batch: { columns: batch.columns.map((column) => gatherColumn(column, selected)), rows: selected.length }, drained };
+      const kept = new Int32Array(batch.rows);
+      let count = 0;
+      for (let row = 0; row < batch.rows; row++) if (keep[row] === 1) kept[count++] = row;
+      if (count === batch.rows) return { batch, drained };
+      const selected = kept.subarray(0, count);
+      return { batch: { columns: batch.columns.map((column) => gatherColumn(column, selected)), rows: count }, drained };
     });
   }
 }

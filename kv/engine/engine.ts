@@ -57,6 +57,7 @@ export type KeyValue = readonly [key: Uint8Array, value: Uint8Array];
 export interface EngineIterator {
   /** Forward: the first key >= target. Reverse: the last key <= target. Clamped to the bounds. */
   seek(target: Uint8Array): void;
+  /** The arrays returned are the caller's: fresh ones, never reused or changed by later reads (scans keep views into them). */
   next(count: number): Promise<KeyValue[]>;
   close(): Promise<void>;
 }

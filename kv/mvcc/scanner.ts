@@ -1,12 +1,12 @@
-import { compareBytes, copyBytes, prefixNext } from '../../common/codec/bytes.js';
-import { appendTimestamp, encodeUserKey, splitMvccKey } from '../../common/codec/mvcc-key.js';
+import { compareBytes, prefixNext } from '../../common/codec/bytes.js';
+import { appendTimestamp, encodedUserKeyOf, encodeUserKey, isNewerThan, isVersionOf, splitMvccKey, timestampSuffix } from '../../common/codec/mvcc-key.js';
 import { CodecError } from '../../common/errors.js';
 import type { Timestamp } from '../../common/ids.js';
 import { ColumnFamily, type EngineIterator, type IterateOptions, type KeyValue } from '../engine/engine.js';
 import { KeyError } from './errors.js';
 import { checkLockForRead } from './read-lock-check.js';
 import { decodeUserKey, type MvccReader } from './reader.js';
-import { decodeLock, decodeWrite, type Write, WriteType } from './txn-types.js';
+import { decodeLock, decodeWriteView, putShortValueView, type Write, WriteType } from './txn-types.js';
 
 export interface ScanOptions {
   /** Inclusive start of the user key range. */
@@ -25,27 +25,36 @@ export type ScanEntry = { readonly key: Uint8Array; readonly value: Uint8Array }
 
 const emptyValue = new Uint8Array(0);
 const firstBatchEntries = 32;
-const maxBatchEntries = 1024;
+/** The most entries one engine read returns: a scan of one version per key reads a page in one call. */
+const maxBatchEntries = 4096;
 /** Past this many versions of one key to step over, one seek is cheaper than reading them. */
 const versionsBeforeSeek = 8;
 
 /**
  * A cursor read in growing batches: each engine call is an async hop, so entries are
  * fetched many at a time and consumed from memory. A seek drops the buffer.
+ * Hot path: `buffered()` answers from memory without a promise; only `fill()` awaits.
  */
 class BufferedCursor {
   private readonly cursor: EngineIterator;
   private buffer: KeyValue[] = [];
   private position = 0;
-  private batchEntries = firstBatchEntries;
-  private exhausted = false;
+  private batchEntries: number;
+  /** The engine has no more entries; `buffered()` answers what is left. */
+  exhausted = false;
 
-  constructor(cursor: EngineIterator) {
+  constructor(cursor: EngineIterator, firstBatch = firstBatchEntries) {
     this.cursor = cursor;
+    this.batchEntries = Math.max(1, Math.min(firstBatch, maxBatchEntries));
   }
 
-  async peek(): Promise<KeyValue | undefined> {
-    if (this.position < this.buffer.length) return this.buffer[this.position];
+  /** The current entry if it is in memory; undefined when the buffer is spent (then `fill`). */
+  buffered(): KeyValue | undefined {
+    return this.buffer[this.position];
+  }
+
+  /** Reads the next batch from the engine: the current entry, or undefined at the end. */
+  async fill(): Promise<KeyValue | undefined> {
     if (this.exhausted) return undefined;
     this.buffer = await this.cursor.next(this.batchEntries);
     this.position = 0;
@@ -55,6 +64,20 @@ class BufferedCursor {
       return undefined;
     }
     return this.buffer[0];
+  }
+
+  async peek(): Promise<KeyValue | undefined> {
+    return this.buffered() ?? this.fill();
+  }
+
+  /** The entries in memory from the current one on, and where the current one is in them. */
+  window(): { readonly entries: readonly KeyValue[]; readonly position: number } {
+    return { entries: this.buffer, position: this.position };
+  }
+
+  /** Moves to `position` of the current window (forward only). */
+  moveTo(position: number): void {
+    this.position = position;
   }
 
   advance(): void {
@@ -93,22 +116,27 @@ export async function scan(reader: MvccReader, options: ScanOptions): Promise<Sc
     ...(options.end.length === 0 ? {} : { end: encodeUserKey(options.end) }),
     reverse,
   };
-  const writes = new BufferedCursor(reader.engine.iterator(ColumnFamily.write, bounds));
+  // A page of one version per key is one engine read (the entry past the page shows its end).
+  const writes = new BufferedCursor(reader.engine.iterator(ColumnFamily.write, bounds), options.limit + 1);
   const locks = new BufferedCursor(reader.engine.iterator(ColumnFamily.lock, bounds));
+  const tsSuffix = timestampSuffix(options.ts);
   const pending: Pending[] = [];
   try {
     while (pending.length < options.limit) {
-      const writeEntry = await writes.peek();
-      const lockEntry = await locks.peek();
+      // Hot path: both cursors answer from memory; the engine is awaited once per batch.
+      let writeEntry = writes.buffered();
+      if (writeEntry === undefined && !writes.exhausted) writeEntry = await writes.fill();
+      let lockEntry = locks.buffered();
+      if (lockEntry === undefined && !locks.exhausted) lockEntry = await locks.fill();
       if (writeEntry === undefined && lockEntry === undefined) break;
-      const writeKey = writeEntry === undefined ? undefined : splitMvccKey(writeEntry[0]).encodedUserKey;
+      const writeKey = writeEntry === undefined ? undefined : encodedUserKeyOf(writeEntry[0]);
       const lockKey = lockEntry?.[0];
       let chosen: Uint8Array;
       if (writeKey === undefined) chosen = lockKey!;
       else if (lockKey === undefined) chosen = writeKey;
       else chosen = (reverse ? compareBytes(lockKey, writeKey) > 0 : compareBytes(lockKey, writeKey) < 0) ? lockKey : writeKey;
-      // A copy the cursor's later reads cannot touch.
-      const current = copyBytes(chosen);
+      // A view, not a copy: engine iterators hand out fresh arrays that later reads never touch.
+      const current = chosen;
 
       if (lockKey !== undefined && compareBytes(lockKey, current) === 0) {
         locks.advance();
@@ -124,7 +152,17 @@ export async function scan(reader: MvccReader, options: ScanOptions): Promise<Sc
       }
       if (writeKey === undefined || compareBytes(writeKey, current) !== 0) continue;
 
-      const found = reverse ? await newestVisibleReverse(writes, current, options.ts) : await newestVisibleForward(writes, current, options.ts);
+      let found: Write | undefined;
+      if (reverse) found = await newestVisibleReverse(writes, current, options.ts);
+      else {
+        const inMemory = newestVisibleInWindow(writes, current, tsSuffix);
+        if (inMemory instanceof Uint8Array) {
+          // Hot path: a Put with its value inline, found in memory.
+          pending.push({ key: decodeUserKey(current), value: options.keyOnly === true ? emptyValue : inMemory });
+          continue;
+        }
+        found = inMemory === needsEngine ? await newestVisibleForward(writes, current, options.ts) : inMemory;
+      }
       if (found === undefined || found.type !== WriteType.Put) continue;
       const key = decodeUserKey(current);
       if (options.keyOnly === true) pending.push({ key, value: emptyValue });
@@ -136,6 +174,39 @@ export async function scan(reader: MvccReader, options: ScanOptions): Promise<Sc
     await locks.close();
   }
   return resolveValues(reader, pending);
+}
+
+/** newestVisibleInWindow could not decide from memory: the versions run past the buffer, or call for a seek. */
+const needsEngine = Symbol('needs the engine');
+
+/**
+ * newestVisibleForward from the buffered entries alone (the common case: every version
+ * of the key, and the next key, already read). Moves the cursor past the key and answers
+ * as newestVisibleForward would, except that a Put of the usual shape answers its short
+ * value (a view) instead of the record; or, when the versions run past the buffer or are
+ * more than `versionsBeforeSeek`, moves nothing and answers `needsEngine`.
+ * Hot path: no promise, no bigint (versions are compared by their encoded timestamps).
+ */
+function newestVisibleInWindow(writes: BufferedCursor, encodedKey: Uint8Array, tsSuffix: Uint8Array): Write | Uint8Array | undefined | typeof needsEngine {
+  const { entries, position } = writes.window();
+  let found: Write | Uint8Array | undefined;
+  for (let index = position; index < entries.length; index++) {
+    const entry = entries[index]!;
+    if (!isVersionOf(entry[0], encodedKey)) {
+      writes.moveTo(index);
+      return found;
+    }
+    if (index - position >= versionsBeforeSeek) return needsEngine;
+    if (found !== undefined || isNewerThan(entry[0], tsSuffix)) continue;
+    const value = putShortValueView(entry[1]);
+    if (value !== undefined) {
+      found = value;
+      continue;
+    }
+    const write = decodeWriteView(entry[1]);
+    if (write.type === WriteType.Put || write.type === WriteType.Delete) found = write;
+  }
+  return needsEngine;
 }
 
 /**
@@ -162,7 +233,7 @@ async function newestVisibleForward(writes: BufferedCursor, encodedKey: Uint8Arr
       continue;
     }
     writes.advance();
-    const write = decodeWrite(entry[1]);
+    const write = decodeWriteView(entry[1]);
     if (write.type === WriteType.Put || write.type === WriteType.Delete) found = write;
   }
 }
@@ -181,7 +252,7 @@ async function newestVisibleReverse(writes: BufferedCursor, encodedKey: Uint8Arr
     writes.advance();
     if (commitTs > ts) continue;
     // Each later entry is newer: the last qualifying one wins.
-    const write = decodeWrite(entry[1]);
+    const write = decodeWriteView(entry[1]);
     if (write.type === WriteType.Put || write.type === WriteType.Delete) found = write;
   }
 }
@@ -201,7 +272,11 @@ async function skipVersions(writes: BufferedCursor, encodedKey: Uint8Array, reve
   }
 }
 
-async function resolveValues(reader: MvccReader, pending: readonly Pending[]): Promise<ScanEntry[]> {
+async function resolveValues(reader: MvccReader, pending: Pending[]): Promise<ScanEntry[]> {
+  // Usually every value was inline: the entries are the results.
+  let inline = true;
+  for (let index = 0; index < pending.length && inline; index++) if ('valueAt' in pending[index]!) inline = false;
+  if (inline) return pending as ScanEntry[];
   const lookups: Array<{ index: number; key: Uint8Array; write: Write }> = [];
   pending.forEach((entry, index) => {
     if ('valueAt' in entry) lookups.push({ index, key: entry.key, write: entry.valueAt });

@@ -179,6 +179,54 @@ export function encodeWrite(write: Write): Uint8Array {
 }
 
 export function decodeWrite(bytes: Uint8Array): Write {
+  return decodeWriteWith(bytes, true);
+}
+
+/**
+ * decodeWrite with the short value as a view into `bytes`, not a copy: for readers of
+ * arrays that are theirs alone (every engine iterator hands out fresh ones), on the scan
+ * hot path where the copy is one allocation per key.
+ */
+export function decodeWriteView(bytes: Uint8Array): Write {
+  return decodeWriteWith(bytes, false);
+}
+
+/** Bytes a uvarint of 64 bits may take; the 10th may only be 0 or 1 (decodeUvarint checks). */
+const shortestOverflowingUvarintBytes = 10;
+
+/**
+ * The short value of a Put record of the usual shape (type, start ts, short value, and
+ * nothing after), as a view into `bytes`; undefined for any other record, which
+ * decodeWrite then reads (and checks) in full. It accepts only what decodeWrite accepts,
+ * with the same value. Hot path of scans: no reader, no bigint, no record object.
+ */
+export function putShortValueView(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes[0] !== WriteType.Put) return undefined;
+  let offset = 1;
+  // The start ts, skipped: a uvarint of fewer than 10 bytes cannot overflow.
+  while (offset < bytes.length && bytes[offset]! >= 0x80) offset++;
+  if (offset >= bytes.length || offset >= shortestOverflowingUvarintBytes) return undefined;
+  offset++;
+  if (bytes[offset] !== tagShortValue) return undefined;
+  offset++;
+  // The length: a zig-zag varint of one or two bytes (a short value has at most 255).
+  const first = bytes[offset];
+  if (first === undefined) return undefined;
+  let zigzag = first;
+  offset++;
+  if (first >= 0x80) {
+    const second = bytes[offset];
+    if (second === undefined || second >= 0x80) return undefined;
+    zigzag = (first & 0x7f) | (second << 7);
+    offset++;
+  }
+  if ((zigzag & 1) !== 0) return undefined;
+  const length = zigzag >>> 1;
+  if (offset + length !== bytes.length) return undefined;
+  return bytes.subarray(offset, offset + length);
+}
+
+function decodeWriteWith(bytes: Uint8Array, copyValue: boolean): Write {
   const reader = new ByteReader(bytes);
   const type = reader.readByte('write type');
   if (!writeTypes.has(type)) throw new CodecError(`unknown write type 0x${type.toString(16)}`);
@@ -187,16 +235,15 @@ export function decodeWrite(bytes: Uint8Array): Write {
   let hasOverlappedRollback = false;
   while (!reader.atEnd) {
     const tag = reader.readByte('write field tag');
-    if (tag === tagShortValue) shortValue = copyBytes(decodeCompactBytes(reader));
-    else if (tag === tagOverlappedRollback) hasOverlappedRollback = true;
+    if (tag === tagShortValue) {
+      const value = decodeCompactBytes(reader);
+      shortValue = copyValue ? copyBytes(value) : value;
+    } else if (tag === tagOverlappedRollback) hasOverlappedRollback = true;
     else throw new CodecError(`unknown write field tag 0x${tag.toString(16)}`);
   }
-  return {
-    type: type as WriteType,
-    startTs,
-    ...(shortValue === undefined ? {} : { shortValue }),
-    ...(hasOverlappedRollback ? { hasOverlappedRollback } : {}),
-  };
+  // Built without spreads: this runs once per key a scan returns.
+  if (shortValue === undefined) return hasOverlappedRollback ? { type: type as WriteType, startTs, hasOverlappedRollback } : { type: type as WriteType, startTs };
+  return hasOverlappedRollback ? { type: type as WriteType, startTs, shortValue, hasOverlappedRollback } : { type: type as WriteType, startTs, shortValue };
 }
 
 /** A Percolator lock with defaults for the optional fields. */
