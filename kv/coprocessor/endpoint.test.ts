@@ -126,6 +126,9 @@ describe('kv/coprocessor: DAG requests over an MVCC snapshot', () => {
     ]);
     assert.deepEqual(outcome.response.outputCounts, [5n]);
     assert.equal(outcome.scannedRows, 5);
+    // Versions read to find them: rows 1, 2, 5, 7 one each, row 3 three, row 4 its put and
+    // delete, row 6 its rollback, row 8 its commit above the read ts.
+    assert.equal(outcome.versionsRead, 11);
   });
 
   test('descending scans, selection, projection, TopN and limit', async () => {

@@ -30,7 +30,7 @@ export interface DagTask {
 
 /** What the endpoint hands back, before it becomes a coprocessor Response. */
 export type DagOutcome =
-  | { readonly kind: 'done'; readonly response: dagpb.SelectResponse; readonly scannedRows: number; readonly range: UserKeyRange | undefined }
+  | { readonly kind: 'done'; readonly response: dagpb.SelectResponse; readonly scannedRows: number; readonly versionsRead: number; readonly range: UserKeyRange | undefined }
   | { readonly kind: 'locked'; readonly error: CoprocessorLockedError };
 
 /** Parses the DAG payload of a coprocessor request; a malformed one is a CoprocessorRequestError. */
@@ -90,9 +90,9 @@ export async function runDag(reader: MvccReader, task: DagTask): Promise<DagOutc
   } catch (error) {
     if (error instanceof CoprocessorLockedError) return { kind: 'locked', error };
     if (error instanceof ExprError || error instanceof CoprocessorLimitError) {
-      return { kind: 'done', response: selectError(error.code, error.message), scannedRows: scanner.scannedRows, range: undefined };
+      return { kind: 'done', response: selectError(error.code, error.message), scannedRows: scanner.scannedRows, versionsRead: scanner.scanStats.versionsRead, range: undefined };
     }
-    if (error instanceof CodecError) return { kind: 'done', response: selectError(1105, `corrupt data: ${error.message}`), scannedRows: scanner.scannedRows, range: undefined };
+    if (error instanceof CodecError) return { kind: 'done', response: selectError(1105, `corrupt data: ${error.message}`), scannedRows: scanner.scannedRows, versionsRead: scanner.scanStats.versionsRead, range: undefined };
     throw error;
   }
   const executors = executorsBottomUp(root);
@@ -106,7 +106,7 @@ export async function runDag(reader: MvccReader, task: DagTask): Promise<DagOutc
       ? executors.map((executor) => ({ executorId: executor.id, numProducedRows: BigInt(executor.stats.producedRows), numIterations: BigInt(executor.stats.iterations), timeProcessedNs: executor.stats.processNs }))
       : [],
   });
-  return { kind: 'done', response, scannedRows: scanner.scannedRows, range: scanner.paused ? coveredRange(scanner, task.ranges, descending) : undefined };
+  return { kind: 'done', response, scannedRows: scanner.scannedRows, versionsRead: scanner.scanStats.versionsRead, range: scanner.paused ? coveredRange(scanner, task.ranges, descending) : undefined };
 }
 
 function selectError(code: number, message: string): dagpb.SelectResponse {

@@ -2,7 +2,7 @@ import { compareBytes, keyAfter } from '../../common/codec/bytes.js';
 import type { Timestamp } from '../../common/ids.js';
 import type { LockInfo } from '../mvcc/errors.js';
 import type { MvccReader } from '../mvcc/reader.js';
-import { scan } from '../mvcc/scanner.js';
+import { scan, type ScanStats } from '../mvcc/scanner.js';
 import { coprocessorLimits } from './limits.js';
 
 /** [start, end) of user keys; an empty end is unbounded. */
@@ -46,6 +46,8 @@ export class RangeScanner {
   private stopped = false;
   /** Pairs handed out. */
   scannedRows = 0;
+  /** Versions read from the engine to find them (older versions, deletes and rollbacks included). */
+  readonly scanStats: ScanStats = { versionsRead: 0 };
 
   constructor(
     private readonly reader: MvccReader,
@@ -108,7 +110,7 @@ export class RangeScanner {
         this.nextRange();
         continue;
       }
-      const entries = await scan(this.reader, { start, end, ts: this.ts, limit, reverse: this.descending, ...(this.bypassLocks === undefined ? {} : { bypassLocks: this.bypassLocks }) });
+      const entries = await scan(this.reader, { start, end, ts: this.ts, limit, reverse: this.descending, stats: this.scanStats, ...(this.bypassLocks === undefined ? {} : { bypassLocks: this.bypassLocks }) });
       if (entries.length === 0) {
         this.nextRange();
         continue;

@@ -19,6 +19,14 @@ export interface ScanOptions {
   /** From the end of the range down to its start. */
   readonly reverse?: boolean;
   readonly bypassLocks?: ReadonlySet<bigint>;
+  /** Where to count the versions read (execution details). */
+  readonly stats?: ScanStats;
+}
+
+/** What a scan read from the engine, for execution details. */
+export interface ScanStats {
+  /** Commit records (versions of keys, deletes and rollbacks included) read from the engine. */
+  versionsRead: number;
 }
 
 export type ScanEntry = { readonly key: Uint8Array; readonly value: Uint8Array } | { readonly key: Uint8Array; readonly error: KeyError };
@@ -43,7 +51,11 @@ class BufferedCursor {
   /** The engine has no more entries; `buffered()` answers what is left. */
   exhausted = false;
 
-  constructor(cursor: EngineIterator, firstBatch = firstBatchEntries) {
+  constructor(
+    cursor: EngineIterator,
+    firstBatch = firstBatchEntries,
+    private readonly stats?: ScanStats,
+  ) {
     this.cursor = cursor;
     this.batchEntries = Math.max(1, Math.min(firstBatch, maxBatchEntries));
   }
@@ -57,6 +69,7 @@ class BufferedCursor {
   async fill(): Promise<KeyValue | undefined> {
     if (this.exhausted) return undefined;
     this.buffer = await this.cursor.next(this.batchEntries);
+    if (this.stats !== undefined) this.stats.versionsRead += this.buffer.length;
     this.position = 0;
     this.batchEntries = Math.min(this.batchEntries * 2, maxBatchEntries);
     if (this.buffer.length === 0) {
@@ -117,7 +130,7 @@ export async function scan(reader: MvccReader, options: ScanOptions): Promise<Sc
     reverse,
   };
   // A page of one version per key is one engine read (the entry past the page shows its end).
-  const writes = new BufferedCursor(reader.engine.iterator(ColumnFamily.write, bounds), options.limit + 1);
+  const writes = new BufferedCursor(reader.engine.iterator(ColumnFamily.write, bounds), options.limit + 1, options.stats);
   const locks = new BufferedCursor(reader.engine.iterator(ColumnFamily.lock, bounds));
   const tsSuffix = timestampSuffix(options.ts);
   const pending: Pending[] = [];

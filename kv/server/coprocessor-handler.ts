@@ -58,7 +58,7 @@ export function createCoprocessorHandler(store: RaftStore, kv: RaftKv, options: 
       return coprocessorpb.Response.create({
         data: Buffer.from(dagpb.SelectResponse.encode(outcome.response).finish()),
         ...(outcome.range === undefined ? {} : { range: { start: Buffer.from(outcome.range.start), end: Buffer.from(outcome.range.end) } }),
-        execDetails: { timeDetail: { processWallTimeMs, waitWallTimeMs: 0n }, scanDetail: { processedVersions: BigInt(outcome.scannedRows), totalVersions: BigInt(outcome.scannedRows), processedVersionsSizeBytes: 0n } },
+        execDetails: { timeDetail: { processWallTimeMs, waitWallTimeMs: 0n }, scanDetail: { processedVersions: BigInt(outcome.scannedRows), totalVersions: BigInt(outcome.versionsRead), processedVersionsSizeBytes: 0n } },
       });
     },
     (failure) => (failure.kind === 'region' ? coprocessorpb.Response.create({ regionError: failure.error }) : coprocessorpb.Response.create({ otherError: failure.kind === 'other' ? failure.message : 'key error' })),
