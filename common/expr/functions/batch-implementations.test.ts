@@ -109,3 +109,76 @@ test('string comparisons: the batch implementation agrees with the row one under
     }
   }
 });
+
+// LIKE's batch implementation.
+const likeRows = 400;
+const bigint = resultTypes.bigint();
+
+function bytesColumn(values: ReadonlyArray<Uint8Array | null>): Column {
+  const builder = new BytesColumnBuilder('bytes', values.length);
+  for (const value of values) {
+    if (value === null) builder.pushNull();
+    else builder.push(value);
+  }
+  return builder.finish();
+}
+
+function intColumn(values: ReadonlyArray<bigint | null>): Column {
+  const builder = new IntColumnBuilder(values.length);
+  for (const value of values) {
+    if (value === null) builder.pushNull();
+    else builder.push(value);
+  }
+  return builder.finish();
+}
+
+test('LIKE: the batch implementation agrees with the row one (wildcards, escapes, collations, invalid UTF-8 cut at value ends)', () => {
+  const random = new SeededRandom(21);
+  // A truncated '€' (e2 82) at the end of one value is followed by the next value's bytes
+  // in the column's shared buffer: the batch matcher must not read across.
+  const textPieces = ['a', 'A', 'b', 'x', 'é', 'É', ' ', '€', '😀', '%', '_', '\\'].map((piece) => Buffer.from(piece));
+  textPieces.push(Buffer.from([0xe2, 0x82]), Buffer.from([0x82, 0xac]), Buffer.from([0xff]));
+  const patternPieces = ['a', 'A', 'x', 'é', 'e', '€', '%', '%', '_', '\\', '\\%', '\\_', '#', '#%'].map((piece) => Buffer.from(piece));
+  patternPieces.push(Buffer.from([0xe2, 0x82]));
+  const concat = (pieces: readonly Buffer[], most: number) => Buffer.concat(Array.from({ length: random.nextInt(most + 1) }, () => pieces[random.nextInt(pieces.length)]!));
+  const texts = () => bytesColumn(Array.from({ length: likeRows }, () => (random.chance(0.05) ? null : concat(textPieces, 6))));
+  for (const collation of ['binary', 'utf8mb4_bin', 'utf8mb4_general_ci']) {
+    const type = resultTypes.varchar(32, collation);
+    const types = [type, type, bigint];
+    const result = { ...resultTypes.boolean(), collation };
+    for (let round = 0; round < 40; round++) {
+      const text = texts();
+      const escape = intColumn([random.chance(0.5) ? 92n : 35n]);
+      // A constant pattern (the usual case), compiled once per batch.
+      const pattern = bytesColumn([concat(patternPieces, 4)]);
+      assert.deepEqual(batched(Sig.Like, [text, pattern, escape], types, likeRows, result), rowByRow(Sig.Like, [text, pattern, escape], types, likeRows, result), `constant pattern under ${collation}`);
+    }
+    // A pattern and escape per row, NULLs included.
+    const text = texts();
+    const patterns = bytesColumn(Array.from({ length: likeRows }, () => (random.chance(0.05) ? null : concat(patternPieces, 4))));
+    const escapes = intColumn(Array.from({ length: likeRows }, () => (random.chance(0.05) ? null : random.chance(0.5) ? 92n : 35n)));
+    assert.deepEqual(batched(Sig.Like, [text, patterns, escapes], types, likeRows, result), rowByRow(Sig.Like, [text, patterns, escapes], types, likeRows, result), `a pattern per row under ${collation}`);
+    // A NULL literal pattern (typed as an integer, as a NULL constant may be).
+    const nullPattern = intColumn([null]);
+    assert.deepEqual(batched(Sig.Like, [text, nullPattern, intColumn([92n])], types, likeRows, result), Array.from({ length: likeRows }, () => null), `a NULL pattern under ${collation}`);
+  }
+});
+
+test('LIKE: a UTF-8 sequence cut at the end of a value is not completed by the next value in the buffer', () => {
+  const type = resultTypes.varchar(32, 'utf8mb4_bin');
+  const result = { ...resultTypes.boolean(), collation: 'utf8mb4_bin' };
+  // 'a' e2 82 is three characters (a, U+FFFD, U+FFFD); followed by 82 ac it would read as 'a' U+2082.
+  const text = bytesColumn([Buffer.from([0x61, 0xe2, 0x82]), Buffer.from([0x82, 0xac])]);
+  for (const pattern of ['a_', 'a__', 'a%', '_', '__']) {
+    const args = [text, bytesColumn([Buffer.from(pattern)]), intColumn([92n])];
+    assert.deepEqual(batched(Sig.Like, args, [type, type, bigint], 2, result), rowByRow(Sig.Like, args, [type, type, bigint], 2, result), pattern);
+  }
+  assert.deepEqual(batched(Sig.Like, [text, bytesColumn([Buffer.from('a__')]), intColumn([92n])], [type, type, bigint], 2, result), [1n, 0n]);
+});
+
+test('LIKE: a constant text against a constant pattern is one row', () => {
+  const type = resultTypes.varchar(32, 'utf8mb4_bin');
+  const result = { ...resultTypes.boolean(), collation: 'utf8mb4_bin' };
+  const args = [bytesColumn([Buffer.from('xylophone')]), bytesColumn([Buffer.from('x%e')]), intColumn([92n])];
+  assert.deepEqual(batched(Sig.Like, args, [type, type, bigint], 1, result), [1n]);
+});
