@@ -4,7 +4,7 @@ import { Decimal } from '../types/decimal.js';
 import { FieldFlag, FieldTypeCode, newFieldType } from '../types/field-type.js';
 import { Duration, MysqlTime } from '../types/time.js';
 import { resultTypes } from './eval-type.js';
-import { formatLikeMariadbBatch, formatValue, formatValueBytes } from './format-value.js';
+import { formatValue, formatValueBytes } from './format-value.js';
 
 describe('common/expr formatValue (the text protocol form of a value)', () => {
   test('integers by their sign flag; YEAR and ZEROFILL pad', () => {
@@ -48,11 +48,5 @@ describe('common/expr formatValue (the text protocol form of a value)', () => {
     assert.equal(formatValue(Buffer.from('ñ'), binary), 'ñ');
     assert.deepEqual(formatValueBytes(Uint8Array.from([0x41, 0xff]), binary), Uint8Array.from([0x41, 0xff]));
     assert.deepEqual(formatValueBytes(12n, resultTypes.bigint()), Uint8Array.from([0x31, 0x32]));
-  });
-
-  test('the mariadb client escapes NUL, tab, newline and backslash in batch mode', () => {
-    assert.equal(formatLikeMariadbBatch('ab\0\0'), 'ab\\0\\0');
-    assert.equal(formatLikeMariadbBatch('a\tb\nc\\'), 'a\\tb\\nc\\\\');
-    assert.equal(formatLikeMariadbBatch(null), 'NULL');
   });
 });

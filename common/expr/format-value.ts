@@ -109,13 +109,3 @@ function bitText(value: bigint, type: FieldType): string {
   for (let index = byteCount - 1; index >= 0; index--) out += String.fromCharCode(Number((BigInt.asUintN(64, value) >> BigInt(index * 8)) & 0xffn));
   return out;
 }
-
-/**
- * How the `mariadb` client prints a field in batch mode (-B, also with -N): NULL as
- * 'NULL', and NUL, tab, newline and backslash escaped as \0, \t, \n and \\. The
- * differential test compares our values printed this way with the client's output.
- */
-export function formatLikeMariadbBatch(text: string | null): string {
-  if (text === null) return 'NULL';
-  return text.replace(/[\0\t\n\\]/g, (character) => (character === '\0' ? '\\0' : character === '\t' ? '\\t' : character === '\n' ? '\\n' : '\\\\'));
-}

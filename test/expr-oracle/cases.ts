@@ -6,9 +6,9 @@ import { broadcastColumn } from '../../common/expr/column.js';
 import { CompiledExpr, constantColumn, evaluate, valueReader } from '../../common/expr/evaluate.js';
 import { exprFromProto, exprToProto } from '../../common/expr/proto-expr.js';
 import * as dagpb from '../../proto/gen/dagpb.js';
-import { call, columnRef, type Expr } from '../../common/expr/expr.js';
+import { call, columnRef, type Expr, type ScalarValue } from '../../common/expr/expr.js';
 import { formatValue } from '../../common/expr/format-value.js';
-import { isBinaryString } from '../../common/types/field-type.js';
+import { type FieldType, isBinaryString } from '../../common/types/field-type.js';
 import { repoRoot } from '../repo-root.js';
 import { parseSqlExpression } from './sql-expression.js';
 
@@ -79,6 +79,12 @@ export function renderValue(text: string | null, bytes: Uint8Array | null, binar
   return JSON.stringify(text ?? Buffer.from(bytes!).toString('utf8'));
 }
 
+/** Our value of a result type as an answer: its MySQL text, or its bytes for a binary string. */
+function renderResult(value: ScalarValue | null, type: FieldType): string {
+  const binary = isBinaryString(type);
+  return renderValue(binary ? null : formatValue(value, type), binary && value instanceof Uint8Array ? value : null, binary);
+}
+
 export function renderWarnings(codes: readonly number[]): string {
   return codes.length === 0 ? '' : ` warnings ${codes.join(',')}`;
 }
@@ -109,10 +115,7 @@ export function evaluateCase(sql: string): Answer {
     const expr = parseSqlExpression(sql);
     const column = evaluate(context, expr, [], 1);
     const value = valueReader(column, expr.type)(0);
-    const binary = isBinaryString(expr.type);
-    const text = formatValue(value, expr.type);
-    const bytes = value instanceof Uint8Array ? value : null;
-    return renderValue(binary ? null : text, binary ? bytes : null, binary) + renderWarnings(context.warnings.map((warning) => warning.code));
+    return renderResult(value, expr.type) + renderWarnings(context.warnings.map((warning) => warning.code));
   } catch (error) {
     const code = errorCode(error);
     if (code === undefined) throw error;
@@ -160,11 +163,7 @@ export function evaluateCaseOverColumns(sql: string, rows: number, options: { re
     }
     const column = broadcastColumn(compiled.evaluate(context, input, rows), rows);
     const read = valueReader(column, expr.type);
-    const binary = isBinaryString(expr.type);
-    return Array.from({ length: rows }, (_, row) => {
-      const value = read(row);
-      return renderValue(binary ? null : formatValue(value, expr.type), value instanceof Uint8Array ? value : null, binary);
-    });
+    return Array.from({ length: rows }, (_, row) => renderResult(read(row), expr.type));
   } catch (error) {
     const code = errorCode(error);
     if (code === undefined) throw error;

@@ -7,5 +7,5 @@ import './math.js';
 import './operators.js';
 import './string.js';
 
-export { buildFunction, BuildErrorCode, defineFunction, type FunctionRule, isFunctionDefined } from './registry.js';
+export { buildFunction, BuildErrorCode, defineFunction, type FunctionRule } from './registry.js';
 export { castAs, castToEvalType, defaultTypeOf } from './cast.js';

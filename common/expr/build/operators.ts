@@ -1,14 +1,14 @@
 import { ScalarFuncSig as Sig } from '../../../proto/gen/dagpb.js';
 import { int64Min } from '../../codec/number.js';
 import { decimalDivPrecisionIncrement } from '../../types/decimal.js';
-import { FieldFlag, type FieldType, FieldTypeCode, newFieldType } from '../../types/field-type.js';
+import { FieldFlag, type FieldType, FieldTypeCode, isUnsigned, newFieldType } from '../../types/field-type.js';
 import { Duration, MysqlTime } from '../../types/time.js';
 import { ExprError } from '../context.js';
 import { type EvalType, evalTypeOf, resultTypes, signatureSuffix } from '../eval-type.js';
 import { call, constant, type Expr } from '../expr.js';
 import { castAs, castToEvalType, defaultTypeOf, numericOperand } from './cast.js';
 import { buildFunction as build, BuildErrorCode, defineFunction } from './registry.js';
-import { decimalHolding, decimalPrecisionOf, decimalScaleOf, decimalType, isNullType, isUnsignedField, stringCollationOf, typesOf, unionType } from './types.js';
+import { decimalHolding, decimalPrecisionOf, decimalScaleOf, decimalType, isNullType, stringCollationOf, typesOf, unionType } from './types.js';
 
 /**
  * Rules for MySQL's operators and control functions: comparisons, arithmetic, logic,
@@ -202,12 +202,12 @@ for (const [name, suffix] of [['is true', 'IsTrue'], ['is false', 'IsFalse']] as
  * precision and scale are inferred from: the operands' own (MySQL's display widths), not
  * the DECIMALs they were converted to, which hold every value.
  */
-function numericOperands(rawArgs: readonly Expr[]): { left: Expr; right: Expr; type: EvalType; args: Expr[]; inferred: [FieldType, FieldType] } {
+function numericOperands(rawArgs: readonly Expr[]): { type: EvalType; args: Expr[]; inferred: [FieldType, FieldType] } {
   const left = numericOperand(rawArgs[0]!);
   const right = numericOperand(rawArgs[1]!);
   const type = arithmeticType(left.type, right.type);
   const args = [asType(left, type), asType(right, type)];
-  return { left, right, type, args, inferred: [inferenceType(left, args[0]!), inferenceType(right, args[1]!)] };
+  return { type, args, inferred: [inferenceType(left, args[0]!), inferenceType(right, args[1]!)] };
 }
 
 function inferenceType(operand: Expr, converted: Expr): FieldType {
@@ -244,7 +244,7 @@ function additiveRule(operator: ArithmeticOperator, prefix: 'Plus' | 'Minus' | '
       if (type === 'real') return call(sigOf(prefix, 'real'), args, newFieldType(FieldTypeCode.Double));
       if (type === 'int') {
         // MySQL: unsigned when either operand is unsigned (then a negative result is an error).
-        const unsigned = isUnsignedField(args[0]!.type) || isUnsignedField(args[1]!.type);
+        const unsigned = isUnsigned(args[0]!.type) || isUnsigned(args[1]!.type);
         return call(unsigned ? sigOf(prefix, 'int', 'Unsigned') : sigOf(prefix, 'int'), args, newFieldType(FieldTypeCode.LongLong, unsigned ? { flags: FieldFlag.Unsigned } : {}));
       }
       const [p1, s1, p2, s2] = [decimalPrecisionOf(inferred[0]), decimalScaleOf(inferred[0]), decimalPrecisionOf(inferred[1]), decimalScaleOf(inferred[1])];
@@ -283,7 +283,7 @@ defineFunction({
   build: (rawArgs) => {
     const left = numericOperand(rawArgs[0]!);
     const right = numericOperand(rawArgs[1]!);
-    const unsigned = isUnsignedField(left.type) || isUnsignedField(right.type);
+    const unsigned = isUnsigned(left.type) || isUnsigned(right.type);
     const result = newFieldType(FieldTypeCode.LongLong, unsigned ? { flags: FieldFlag.Unsigned } : {});
     if (arithmeticType(left.type, right.type) === 'int') return call(Sig.IntDivideInt, [asType(left, 'int'), asType(right, 'int')], result);
     const decimalOperand = (expr: Expr) => (evalTypeOf(expr.type) === 'real' ? castAs(expr, decimalType(65, 30)) : asDecimal(expr));
@@ -300,7 +300,7 @@ defineFunction(
       const { type, args, inferred } = numericOperands(rawArgs);
       if (type === 'real') return call(Sig.ModReal, args, newFieldType(FieldTypeCode.Double));
       // The remainder has the dividend's sign: unsigned only when the dividend is.
-      if (type === 'int') return call(Sig.ModInt, args, newFieldType(FieldTypeCode.LongLong, isUnsignedField(args[0]!.type) ? { flags: FieldFlag.Unsigned } : {}));
+      if (type === 'int') return call(Sig.ModInt, args, newFieldType(FieldTypeCode.LongLong, isUnsigned(args[0]!.type) ? { flags: FieldFlag.Unsigned } : {}));
       const scale = Math.max(decimalScaleOf(inferred[0]), decimalScaleOf(inferred[1]));
       return call(Sig.ModDecimal, args, decimalType(Math.max(decimalPrecisionOf(inferred[0]), decimalPrecisionOf(inferred[1])), scale));
     },
@@ -318,7 +318,7 @@ defineFunction({
     const type = evalTypeOf(value.type);
     // -(unsigned) can pass BIGINT's range, and so can a constant -9223372036854775808
     // (-(-9223372036854775808) is 9223372036854775808): MySQL computes them as a DECIMAL.
-    const passesBigint = isUnsignedField(value.type) || (value.kind === 'constant' && value.value === int64Min);
+    const passesBigint = isUnsigned(value.type) || (value.kind === 'constant' && value.value === int64Min);
     if (type === 'int' && passesBigint) {
       const decimal = asDecimal(value);
       return call(Sig.UnaryMinusDecimal, [decimal], decimal.type);

@@ -48,7 +48,3 @@ export function buildFunction(name: string, args: readonly Expr[]): Expr {
   }
   return rule.build(args);
 }
-
-export function isFunctionDefined(name: string): boolean {
-  return rules.has(name.toLowerCase());
-}

@@ -1,5 +1,5 @@
 import { decimalMaxPrecision, decimalMaxScale } from '../../types/decimal.js';
-import { FieldFlag, type FieldType, FieldTypeCode, hasFlag, isBinaryString, newFieldType } from '../../types/field-type.js';
+import { FieldFlag, type FieldType, FieldTypeCode, isBinaryString, isUnsigned, newFieldType } from '../../types/field-type.js';
 import { type EvalType, evalTypeOf } from '../eval-type.js';
 import type { Expr } from '../expr.js';
 
@@ -11,10 +11,6 @@ import type { Expr } from '../expr.js';
 /** The type of an untyped NULL literal: it takes the type of whatever it meets. */
 export function isNullType(type: FieldType): boolean {
   return type.code === FieldTypeCode.Null;
-}
-
-export function isUnsignedField(type: FieldType): boolean {
-  return hasFlag(type.flags, FieldFlag.Unsigned);
 }
 
 /**
@@ -108,7 +104,7 @@ export function unionType(types: readonly FieldType[]): FieldType {
   if (known.length === 0) return newFieldType(FieldTypeCode.Null);
   const evalTypes = new Set(known.map((type) => evalTypeOf(type)));
   const only = (type: EvalType) => evalTypes.size === 1 && evalTypes.has(type);
-  const unsignedCount = known.filter(isUnsignedField).length;
+  const unsignedCount = known.filter(isUnsigned).length;
   // Signed and unsigned integers together need a DECIMAL: no BIGINT holds both
   // 18446744073709551615 and -1 (MySQL and MariaDB both widen so).
   if (only('int') && (unsignedCount === 0 || unsignedCount === known.length)) {

@@ -19,9 +19,8 @@ function quickTwoSum(a: number, b: number): DoubleDouble {
 }
 
 function twoSum(a: number, b: number): DoubleDouble {
-  const sum = a + b;
-  const virtual = sum - a;
-  return { hi: sum, lo: a - (sum - virtual) + (b - virtual) };
+  twoSumInto(a, b);
+  return { hi: registerHigh, lo: registerLow };
 }
 
 // Dekker's split: 2^27 + 1.
@@ -29,14 +28,8 @@ const splitter = 134217729;
 
 /** a × b exactly, as a double-double (|a|, |b| well below 2^996). */
 function twoProduct(a: number, b: number): DoubleDouble {
-  const product = a * b;
-  const aScaled = splitter * a;
-  const aHigh = aScaled - (aScaled - a);
-  const aLow = a - aHigh;
-  const bScaled = splitter * b;
-  const bHigh = bScaled - (bScaled - b);
-  const bLow = b - bHigh;
-  return { hi: product, lo: aLow * bLow - (product - aHigh * bHigh - aLow * bHigh - aHigh * bLow) };
+  twoProductInto(a, b);
+  return { hi: registerHigh, lo: registerLow };
 }
 
 function add(a: DoubleDouble, b: DoubleDouble): DoubleDouble {
